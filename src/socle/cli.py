@@ -1,0 +1,292 @@
+"""`socle` command line: thin over the library modules. Messages are in French."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from socle.config import Settings, load_settings
+from socle.errors import SocleError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_COLLECTION = "defaut"
+
+
+def collection_option(fn: F) -> F:
+    return click.option(
+        "--collection",
+        "-c",
+        default=DEFAULT_COLLECTION,
+        show_default=True,
+        envvar="SOCLE_COLLECTION",
+        help="Nom de la collection.",
+    )(fn)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Sortie JSON (pour les programmes).")(fn)
+
+
+def reports_errors(fn: F) -> F:
+    """Turn Socle's errors into a French message and exit code 1, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SocleError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(package_name="socle")
+@click.option("--db", envvar="SOCLE_DB", help="Base de données (chemin SQLite ou URL). Défaut : $SOCLE_HOME/socle.db")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Socle : assistant documentaire local, sobre et souverain.
+
+    Indexe les documents d'une institution et retrouve les passages qui répondent à une
+    question, sans réseau.
+    """
+    ctx.obj = {"db": db}
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    try:
+        return load_settings(db=ctx.obj["db"], **overrides)
+    except SocleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _open(settings: Settings, need_embedder: bool = True) -> tuple[Any, Any]:
+    from socle.embed import get_embedder
+    from socle.store import open_store
+
+    store = open_store(settings.db)
+    embedder = get_embedder(settings.embedder) if need_embedder else None
+    return store, embedder
+
+
+def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: list[Path], settings: Settings) -> Any:
+    """Parse, then index with a progress bar over passages (embedding is the slow part)."""
+    from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
+
+    report = IngestReport()
+    store.ensure_collection(collection, embedder.name)
+    click.echo("Lecture des fichiers…", err=True)
+    documents = parse_files(paths, report)
+    prepared = prepare_documents(store, collection, documents, report, settings.chunk_words)
+    total = sum(len(p.chunks) for p in prepared)
+    if total:
+        with click.progressbar(length=total, label="Indexation des passages", file=sys.stderr) as bar:
+            index_prepared(store, embedder, collection, prepared, report, on_chunks=bar.update)
+    for _source, message in report.failed:
+        click.secho(f"Ignoré : {message}", fg="yellow", err=True)
+    return report
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@collection_option
+@click.option("--chunk-words", type=int, help="Taille maximale des passages, en mots (défaut : 120).")
+@click.pass_context
+@reports_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_words: int | None) -> None:
+    """Ajoute des documents (dossiers ou fichiers .pdf .docx .odt .html .md .txt .jsonl)."""
+    settings = _settings(ctx, chunk_words=chunk_words)
+    store, embedder = _open(settings)
+    t0 = time.perf_counter()
+    report = _ingest_with_progress(store, embedder, collection, list(paths), settings)
+    elapsed = time.perf_counter() - t0
+    click.echo(
+        f"Collection « {collection} » : {report.added} ajouté(s), {report.updated} mis à jour, "
+        f"{report.unchanged} inchangé(s), {len(report.failed)} en erreur ; "
+        f"{report.chunks} passages indexés en {elapsed:.1f} s."
+    )
+    if report.skipped_files:
+        click.echo(f"{report.skipped_files} fichier(s) d'un format non pris en charge ignoré(s).")
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@collection_option
+@click.option("-k", "k", default=5, show_default=True, help="Nombre de documents à afficher.")
+@json_option
+@click.pass_context
+@reports_errors
+def search(ctx: click.Context, question: str, collection: str, k: int, as_json: bool) -> None:
+    """Cherche les passages qui répondent à une QUESTION."""
+    from socle.retrieve import Retriever
+
+    settings = _settings(ctx)
+    store, embedder = _open(settings)
+    retriever = Retriever(store, embedder, settings.dense_weight, settings.candidates)
+    t0 = time.perf_counter()
+    passages = retriever.search(collection, question, k=k)
+    elapsed_ms = (time.perf_counter() - t0) * 1000
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "question": question,
+                    "collection": collection,
+                    "latency_ms": round(elapsed_ms, 1),
+                    "results": [
+                        {
+                            "rank": i + 1,
+                            "document": p.document_key,
+                            "title": p.document_title,
+                            "source": p.source,
+                            "url": p.url,
+                            "location": p.location,
+                            "page": p.page,
+                            "headings": list(p.headings),
+                            "start": p.start,
+                            "end": p.end,
+                            "score": round(p.score, 4),
+                            "text": p.text,
+                        }
+                        for i, p in enumerate(passages)
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not passages:
+        click.echo("Aucun passage trouvé.")
+        return
+    for i, p in enumerate(passages, 1):
+        where = f" ({p.location})" if p.location else ""
+        click.secho(f"{i}. {p.document_title}{where}", bold=True)
+        click.secho(f"   {p.url or p.source}  — score {p.score:.2f}", dim=True)
+        excerpt = " ".join(p.text.split())
+        click.echo("   " + (excerpt[:400] + "…" if len(excerpt) > 400 else excerpt))
+    click.secho(f"({len(passages)} résultat(s) en {elapsed_ms:.0f} ms)", dim=True)
+
+
+@cli.command("eval")
+@click.option("--corpus", type=click.Path(exists=True, path_type=Path), help="Corpus JSONL, ingéré s'il manque.")
+@click.option("--questions", type=click.Path(exists=True, path_type=Path), required=True, help="Questions JSONL.")
+@collection_option
+@json_option
+@click.option(
+    "--details", type=click.Path(path_type=Path), help="Écrit le rang de chaque question dans ce fichier JSON."
+)
+@click.pass_context
+@reports_errors
+def eval_command(
+    ctx: click.Context, corpus: Path | None, questions: Path, collection: str, as_json: bool, details: Path | None
+) -> None:
+    """Évalue la recherche sur un jeu de questions (rappel@k, MRR@10, latence)."""
+    from socle.evaluate import evaluate_retrieval, load_questions
+    from socle.retrieve import Retriever
+
+    settings = _settings(ctx)
+    store, embedder = _open(settings)
+    existing = {c.name: c for c in store.collections()}
+    if corpus is not None and (collection not in existing or existing[collection].documents == 0):
+        _ingest_with_progress(store, embedder, collection, [corpus], settings)
+    elif collection not in existing:
+        raise SocleError(f"La collection « {collection} » n'existe pas : donnez --corpus pour l'ingérer.")
+    retriever = Retriever(store, embedder, settings.dense_weight, settings.candidates)
+    metrics = evaluate_retrieval(retriever, collection, load_questions(questions))
+    result = metrics.as_dict()
+    if details:
+        details.write_text(json.dumps(metrics.per_question, ensure_ascii=False, indent=1), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"Évaluation de la recherche — collection « {collection} », {metrics.n_questions} questions")
+    rows = [
+        ("Rappel@1", f"{metrics.recall[1]:.3f}"),
+        ("Rappel@5", f"{metrics.recall[5]:.3f}"),
+        ("Rappel@10", f"{metrics.recall[10]:.3f}"),
+        ("MRR@10", f"{metrics.mrr10:.3f}"),
+        ("Latence p50", f"{metrics.latency_ms_p50:.1f} ms"),
+        ("Latence p95", f"{metrics.latency_ms_p95:.1f} ms"),
+    ]
+    if metrics.out_of_scope:
+        rows.append(("Questions hors sujet (ignorées)", str(metrics.out_of_scope)))
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        click.echo(f"  {name:<{width}}  {value:>10}")
+
+
+@cli.command()
+@json_option
+@click.pass_context
+@reports_errors
+def collections(ctx: click.Context, as_json: bool) -> None:
+    """Liste les collections."""
+    settings = _settings(ctx)
+    store, _ = _open(settings, need_embedder=False)
+    infos = store.collections()
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in infos], ensure_ascii=False, indent=2))
+        return
+    if not infos:
+        click.echo("Aucune collection. Ajoutez des documents avec « socle ingest DOSSIER ».")
+    for c in infos:
+        click.echo(f"{c.name}\t{c.documents} documents\t{c.chunks} passages\tcréée le {c.created_at[:10]}")
+
+
+@cli.command()
+@collection_option
+@json_option
+@click.pass_context
+@reports_errors
+def documents(ctx: click.Context, collection: str, as_json: bool) -> None:
+    """Liste les documents d'une collection."""
+    settings = _settings(ctx)
+    store, _ = _open(settings, need_embedder=False)
+    docs = store.documents(collection)
+    if as_json:
+        click.echo(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
+        return
+    for d in docs:
+        click.echo(f"{d.key}\t{d.title}\t{d.chunks} passages\t{d.ingested_at[:10]}")
+    click.echo(f"({len(docs)} documents)", err=True)
+
+
+@cli.command()
+@click.argument("documents", nargs=-1)
+@collection_option
+@click.option("--all", "remove_all", is_flag=True, help="Supprime toute la collection.")
+@click.option("--yes", "-y", is_flag=True, help="Ne pas demander de confirmation.")
+@click.pass_context
+@reports_errors
+def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remove_all: bool, yes: bool) -> None:
+    """Retire des DOCUMENTS (identifiants ou chemins) d'une collection, ou la collection entière (--all)."""
+    settings = _settings(ctx)
+    store, _ = _open(settings, need_embedder=False)
+    if remove_all:
+        if not yes:
+            click.confirm(f"Supprimer la collection « {collection} » et tous ses documents ?", abort=True)
+        if not store.remove_collection(collection):
+            raise SocleError(f"La collection « {collection} » n'existe pas.")
+        click.echo(f"Collection « {collection} » supprimée.")
+        return
+    if not documents:
+        raise click.UsageError("Indiquez des documents à retirer, ou --all pour toute la collection.")
+    missing = []
+    for key in documents:
+        path = Path(key)
+        candidates = [key, str(path.resolve())] if path.exists() else [key]
+        if not any(store.remove_document(collection, c) for c in candidates):
+            missing.append(key)
+    click.echo(f"{len(documents) - len(missing)} document(s) retiré(s) de « {collection} ».")
+    if missing:
+        raise SocleError("Introuvable(s) dans la collection : " + ", ".join(missing))

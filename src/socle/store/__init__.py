@@ -1,0 +1,108 @@
+"""Storage of collections, documents, chunks and their index.
+
+The :class:`Store` protocol is what the rest of Socle uses; :func:`open_store` picks the
+backend from a URL or path (``sqlite:///chemin.db`` or a plain path: the embedded
+default). A PostgreSQL backend will plug in here with the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from socle.models import Chunk, Document
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    documents: int
+    chunks: int
+    embedder: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    key: str
+    title: str
+    source: str
+    url: str | None
+    chunks: int
+    content_hash: str
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with the provenance needed to build a Passage."""
+
+    chunk_id: int
+    document_id: int
+    document_key: str
+    document_title: str
+    source: str
+    url: str | None
+    text: str
+    start: int
+    end: int
+    headings: tuple[str, ...]
+    page: int | None
+
+
+@dataclass(frozen=True)
+class DenseMatrix:
+    """All chunk embeddings of a collection, for brute-force (exact) dense search."""
+
+    chunk_ids: np.ndarray  # int64 (n,)
+    document_ids: np.ndarray  # int64 (n,)
+    vectors: np.ndarray  # float32 (n, dim), L2-normalised
+
+
+class Store(Protocol):
+    def ensure_collection(self, name: str, embedder: str | None = None) -> None: ...
+    def collections(self) -> list[CollectionInfo]: ...
+    def documents(self, collection: str) -> list[DocumentInfo]: ...
+    def document_hash(self, collection: str, key: str) -> str | None: ...
+    def put_document(
+        self,
+        collection: str,
+        document: Document,
+        chunks: Sequence[Chunk],
+        chunk_terms: Sequence[str],
+        document_terms: str,
+        embeddings: np.ndarray | None,
+    ) -> None: ...
+    def remove_document(self, collection: str, key: str) -> bool: ...
+    def remove_collection(self, name: str) -> bool: ...
+    def generation(self, collection: str) -> int: ...
+    def search_documents_lexical(
+        self, collection: str, query_terms: Sequence[str], limit: int
+    ) -> list[tuple[int, float]]: ...
+    def search_chunks_lexical(
+        self, collection: str, query_terms: Sequence[str], limit: int
+    ) -> list[tuple[int, float]]: ...
+    def dense_matrix(self, collection: str) -> DenseMatrix: ...
+    def chunk_records(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]: ...
+    def collection_settings(self, collection: str) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+def open_store(url: str | Path) -> Store:
+    """Open (creating and migrating if needed) the store at ``url``."""
+    from socle.errors import ConfigError
+    from socle.store.sqlite import SQLiteStore
+
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("Le stockage PostgreSQL n'est pas encore disponible dans cette version.")
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]
+    return SQLiteStore(Path(text))
+
+
+__all__ = ["ChunkRecord", "CollectionInfo", "DenseMatrix", "DocumentInfo", "Store", "open_store"]
