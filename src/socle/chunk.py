@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from socle.models import Chunk, Document
 
@@ -134,74 +135,72 @@ def _split_long(text: str, offset: int, max_words: int) -> Iterator[tuple[int, i
         yield offset + cur_start, offset + cur_end
 
 
+def _is_lead_in(text: str) -> bool:
+    """A short line that introduces what follows: a FAQ question, "Pièces à fournir :", a
+    heading written as a plain paragraph. It belongs with the next block, not the previous."""
+    stripped = text.rstrip()
+    return _word_count(stripped) <= 20 and (stripped.endswith(("?", ":")) or stripped[-1:].isalnum())
+
+
+class _Piece(NamedTuple):
+    start: int
+    end: int
+    words: int
+    page: int | None
+    lead_in: bool  # introduces what follows (heading, question): never ends a chunk
+    heading: bool
+
+
 def chunk_document(doc: Document, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
     """Cut ``doc`` into chunks of at most ``max_words`` words, following its structure."""
     text = doc.text
     chunks: list[Chunk] = []
     heading_stack: list[tuple[int, str]] = []
+    current: list[_Piece] = []
+    headings: tuple[str, ...] = ()
 
-    cur_start: int | None = None
-    cur_end = 0
-    cur_words = 0
-    cur_has_body = False
-    cur_headings: tuple[str, ...] = ()
-    cur_page: int | None = None
-
-    def flush() -> None:
-        nonlocal cur_start, cur_words, cur_has_body
-        if cur_start is not None and cur_end > cur_start:
-            chunks.append(
-                Chunk(
-                    text=text[cur_start:cur_end],
-                    start=cur_start,
-                    end=cur_end,
-                    ordinal=len(chunks),
-                    headings=cur_headings,
-                    page=cur_page,
-                )
-            )
-        cur_start = None
-        cur_words = 0
-        cur_has_body = False
+    def emit(pieces: list[_Piece]) -> None:
+        if pieces:
+            start, end = pieces[0].start, pieces[-1].end
+            chunks.append(Chunk(text[start:end], start, end, len(chunks), headings, pieces[0].page))
 
     for block, (start, end) in zip(doc.blocks, doc.block_offsets(), strict=True):
         n = _word_count(block.text)
         if block.kind == "heading":
-            if cur_has_body:
-                flush()
+            if any(not p.heading for p in current):
+                emit(current)
+                current = []
             level = max(block.level, 1)
             while heading_stack and heading_stack[-1][0] >= level:
                 heading_stack.pop()
             heading_stack.append((level, block.text))
-            if cur_start is None:
-                cur_start, cur_page = start, block.page
-            cur_end = end
-            cur_words += n
-            cur_headings = tuple(h for _, h in heading_stack)
+            headings = tuple(h for _, h in heading_stack)
+            current.append(_Piece(start, end, n, block.page, True, True))
             continue
+        if not current:
+            headings = tuple(h for _, h in heading_stack)
         if n > max_words:
-            flush()
-            for s, e in _split_long(block.text, start, max_words):
-                chunks.append(
-                    Chunk(
-                        text=text[s:e],
-                        start=s,
-                        end=e,
-                        ordinal=len(chunks),
-                        headings=tuple(h for _, h in heading_stack),
-                        page=block.page,
-                    )
-                )
+            # Lead-ins right before (a heading, a question) go with the first piece.
+            lead = current if current and all(p.lead_in for p in current) else []
+            if not lead:
+                emit(current)
+            for i, (s, e) in enumerate(_split_long(block.text, start, max_words)):
+                s = lead[0].start if i == 0 and lead else s
+                chunks.append(Chunk(text[s:e], s, e, len(chunks), headings, block.page))
+            current = []
             continue
-        if cur_has_body and cur_words + n > max_words:
-            flush()
-        if cur_start is None:
-            cur_start, cur_page = start, block.page
-            cur_headings = tuple(h for _, h in heading_stack)
-        cur_end = end
-        cur_words += n
-        cur_has_body = True
-    flush()
+        size = sum(p.words for p in current)
+        if current and size + n > max_words:
+            only_lead_ins = all(p.lead_in for p in current)
+            if not (only_lead_ins and size <= max_words // 4):
+                carry: list[_Piece] = []
+                if not only_lead_ins:
+                    while current[-1].lead_in:
+                        carry.insert(0, current.pop())
+                emit(current)
+                current = carry
+        current.append(_Piece(start, end, n, block.page, _is_lead_in(block.text), False))
+    emit(current)
     return chunks
 
 

@@ -274,7 +274,13 @@ def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remo
     store, _ = _open(settings, need_embedder=False)
     if remove_all:
         if not yes:
-            click.confirm(f"Supprimer la collection « {collection} » et tous ses documents ?", abort=True)
+            answer = click.prompt(
+                f"Supprimer la collection « {collection} » et tous ses documents ? [o/N]",
+                default="n",
+                show_default=False,
+            )
+            if answer.strip().lower() not in ("o", "oui", "y", "yes"):
+                raise click.Abort()
         if not store.remove_collection(collection):
             raise SocleError(f"La collection « {collection} » n'existe pas.")
         click.echo(f"Collection « {collection} » supprimée.")

