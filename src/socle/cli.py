@@ -76,6 +76,66 @@ def _open(settings: Settings, need_embedder: bool = True) -> tuple[Any, Any]:
     return store, embedder
 
 
+def model_options(fn: F) -> F:
+    fn = click.option(
+        "--model", "model", type=click.Path(dir_okay=False), help="Fichier GGUF d'un modèle de langue (llama.cpp)."
+    )(fn)
+    return click.option(
+        "--backend",
+        type=click.Choice(["extractive", "llamacpp", "openai"]),
+        help="Moteur de réponse (défaut : SOCLE_LLM_BACKEND, sinon extractif).",
+    )(fn)
+
+
+def _answerer(settings: Settings, retriever: Any, embedder: Any, model: str | None, backend: str | None) -> Any:
+    from socle.answer import Answerer
+    from socle.footprint import FootprintModel
+    from socle.llm import get_generator
+
+    chosen = backend or ("llamacpp" if model else settings.llm_backend)
+    generator = get_generator(chosen, model or settings.llm_model, settings.llm_base_url, settings.llm_api_key)
+    return Answerer(
+        retriever,
+        embedder,
+        generator,
+        threshold=settings.answer_threshold,
+        footprint_model=FootprintModel(
+            power_per_core_w=settings.power_per_core_w, pue=settings.pue, carbon_g_per_kwh=settings.carbon_g_per_kwh
+        ),
+    )
+
+
+def _print_answer(answer: Any, streamed: bool) -> None:
+    """The answer, its sources (or the closest passages), the AI mark and the footprint."""
+    if not streamed or answer.mode != "generative" or answer.abstained:
+        click.echo(answer.text)
+    else:
+        click.echo()
+        click.secho("Réponse vérifiée :", bold=True)
+        click.echo(answer.text)
+    for warning in answer.warnings:
+        click.secho(f"⚠ {warning}", fg="yellow")
+    if answer.citations:
+        click.secho("\nSources :", bold=True)
+        for c in answer.citations:
+            where = f", {c.location}" if c.location else ""
+            click.echo(f"  [{c.number}] {c.document_title}{where} — {c.url or c.source}")
+            click.secho(f"      « {c.quote} »", dim=True)
+    elif answer.passages:
+        click.secho("\nPassages les plus proches :", bold=True)
+        for p in answer.passages[:3]:
+            excerpt = " ".join(p.text.split())
+            click.echo(f"  - {p.document_title} ({p.url or p.source})")
+            click.secho(f"      {excerpt[:200]}…", dim=True)
+    f = answer.footprint
+    click.secho(
+        f"\n🤖 {answer.ai_notice}\n   Modèle : {answer.model} · {f.wall_s:.1f} s · CPU {f.cpu_s:.1f} s · "
+        f"{f.tokens_in} jetons en entrée, {f.tokens_out} en sortie · {f.energy_wh * 1000:.2f} mWh · "
+        f"{f.carbon_g * 1000:.3f} mgCO2e",
+        dim=True,
+    )
+
+
 def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: list[Path], settings: Settings) -> Any:
     """Parse, then index with a progress bar over passages (embedding is the slow part)."""
     from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
@@ -182,15 +242,29 @@ def search(ctx: click.Context, question: str, collection: str, k: int, as_json: 
 @click.option("--questions", type=click.Path(exists=True, path_type=Path), required=True, help="Questions JSONL.")
 @collection_option
 @json_option
+@click.option("--details", type=click.Path(path_type=Path), help="Écrit le rang de chaque question (JSON).")
 @click.option(
-    "--details", type=click.Path(path_type=Path), help="Écrit le rang de chaque question dans ce fichier JSON."
+    "--answers", "eval_answers", is_flag=True, help="Évalue les réponses (citations, abstention, couverture)."
 )
+@click.option(
+    "--out-of-scope", is_flag=True, help="Questions hors sujet pour cette collection : Socle doit s'abstenir."
+)
+@model_options
 @click.pass_context
 @reports_errors
 def eval_command(
-    ctx: click.Context, corpus: Path | None, questions: Path, collection: str, as_json: bool, details: Path | None
+    ctx: click.Context,
+    corpus: Path | None,
+    questions: Path,
+    collection: str,
+    as_json: bool,
+    details: Path | None,
+    eval_answers: bool,
+    out_of_scope: bool,
+    model: str | None,
+    backend: str | None,
 ) -> None:
-    """Évalue la recherche sur un jeu de questions (rappel@k, MRR@10, latence)."""
+    """Évalue la recherche (rappel@k, MRR@10, latence) ou, avec --answers, les réponses."""
     from socle.evaluate import evaluate_retrieval, load_questions
     from socle.retrieve import Retriever
 
@@ -202,6 +276,19 @@ def eval_command(
     elif collection not in existing:
         raise SocleError(f"La collection « {collection} » n'existe pas : donnez --corpus pour l'ingérer.")
     retriever = Retriever(store, embedder, settings.dense_weight, settings.candidates)
+    if eval_answers:
+        from socle.evaluate_answers import evaluate_answers
+
+        answerer = _answerer(settings, retriever, embedder, model, backend)
+        result = evaluate_answers(answerer, collection, load_questions(questions), out_of_scope)
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"Évaluation des réponses — collection « {collection} », modèle : {result['model']}")
+            for key, value in result.items():
+                if key != "model":
+                    click.echo(f"  {key:<24} {value}")
+        return
     metrics = evaluate_retrieval(retriever, collection, load_questions(questions))
     result = metrics.as_dict()
     if details:
@@ -223,6 +310,78 @@ def eval_command(
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         click.echo(f"  {name:<{width}}  {value:>10}")
+
+
+@cli.command()
+@click.argument("question")
+@collection_option
+@json_option
+@model_options
+@click.pass_context
+@reports_errors
+def ask(
+    ctx: click.Context, question: str, collection: str, as_json: bool, model: str | None, backend: str | None
+) -> None:
+    """Répond à une QUESTION à partir des documents, avec ses sources (ou s'abstient)."""
+    from socle.answer import answer_record
+    from socle.retrieve import Retriever
+
+    settings = _settings(ctx)
+    store, embedder = _open(settings)
+    answerer = _answerer(
+        settings, Retriever(store, embedder, settings.dense_weight, settings.candidates), embedder, model, backend
+    )
+    stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
+    answer = answerer.answer(collection, question, on_token=stream)
+    record = answer_record(answer)
+    record["id"] = store.record_answer(record)
+    if as_json:
+        record["passages"] = [
+            {"document": p.document_key, "title": p.document_title, "location": p.location, "text": p.text}
+            for p in answer.passages
+        ]
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    _print_answer(answer, streamed=True)
+
+
+@cli.command()
+@collection_option
+@model_options
+@click.pass_context
+@reports_errors
+def chat(ctx: click.Context, collection: str, model: str | None, backend: str | None) -> None:
+    """Conversation : pose des questions à la suite (« quit » ou Ctrl-D pour sortir)."""
+    from socle.answer import answer_record
+    from socle.retrieve import Retriever
+
+    settings = _settings(ctx)
+    store, embedder = _open(settings)
+    answerer = _answerer(
+        settings, Retriever(store, embedder, settings.dense_weight, settings.candidates), embedder, model, backend
+    )
+    history: list[tuple[str, str]] = []
+    click.secho(f"Socle — collection « {collection} ». Posez votre question (« quit » pour sortir).", bold=True)
+    while True:
+        try:
+            question = click.prompt("\nVous", prompt_suffix=" › ").strip()
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if question.lower() in ("quit", "exit", "q", "au revoir"):
+            return
+        if not question:
+            continue
+        try:
+            answer = answerer.answer(
+                collection, question, history=history, on_token=lambda piece: click.echo(piece, nl=False)
+            )
+        except SocleError as exc:
+            click.secho(str(exc), fg="red")
+            continue
+        store.record_answer(answer_record(answer))
+        _print_answer(answer, streamed=True)
+        history.append((question, answer.text))
 
 
 @cli.command()

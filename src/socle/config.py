@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,24 @@ class Settings:
     chunk_words: int = 120
     dense_weight: float = 0.75
     candidates: int = 200  # lexical candidates fetched per query, per granularity
+    llm_backend: str = "extractive"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = field(default="", repr=False)  # a secret: never printed
+    answer_threshold: float = 0.5
+    power_per_core_w: float = 10.0
+    pue: float = 1.0
+    carbon_g_per_kwh: float = 52.0
 
     def validate(self) -> Settings:
         if not 20 <= self.chunk_words <= 400:
             raise ConfigError("chunk_words doit être compris entre 20 et 400.")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError("dense_weight doit être compris entre 0 et 1.")
+        if self.llm_backend not in ("extractive", "llamacpp", "openai"):
+            raise ConfigError("llm_backend doit valoir extractive, llamacpp ou openai.")
+        if not 0.0 <= self.answer_threshold <= 1.0:
+            raise ConfigError("answer_threshold doit être compris entre 0 et 1.")
         if self.candidates < 10:
             raise ConfigError("candidates doit être au moins 10.")
         return self

@@ -95,7 +95,8 @@ class Passage:
     page: int | None
     source: str
     url: str | None
-    score: float  # fused score used for ranking
+    score: float  # fused score of the document, used for ranking (standard deviations above the mean)
+    chunk_score: float = 0.0  # fused score of this chunk among the collection's chunks
     lexical_rank: int | None = None  # 1-based rank in the lexical list, if present
     dense_rank: int | None = None
     dense_score: float | None = None

@@ -89,8 +89,9 @@ class Retriever:
                 self._indexes[collection] = idx
             return idx
 
-    def search(self, collection: str, query: str, k: int = 5) -> list[Passage]:
-        """The ``k`` best documents for ``query``, each as its best passage, best first."""
+    def search(self, collection: str, query: str, k: int = 5, per_document: int = 1) -> list[Passage]:
+        """The ``k`` best documents for ``query``, best first, each as its ``per_document``
+        best passages (in order of their own score)."""
         if not query.strip():
             raise SocleError("La question est vide.")
         if k < 1:
@@ -148,8 +149,8 @@ class Retriever:
         for run in top:
             start = int(idx.run_starts[run])
             end = int(idx.run_starts[run + 1]) if run + 1 < n_docs else len(idx.chunk_ids)
-            best = start + int(np.argmax(chunk_score[start:end]))
-            chosen.append((int(run), best))
+            best = start + np.argsort(-chunk_score[start:end], kind="stable")[:per_document]
+            chosen.extend((int(run), int(row)) for row in best)
         records = self.store.chunk_records([int(idx.chunk_ids[row]) for _, row in chosen])
         passages = []
         for run, row in chosen:
@@ -168,6 +169,7 @@ class Retriever:
                     source=rec.source,
                     url=rec.url,
                     score=float(doc_score[run]),
+                    chunk_score=float(chunk_score[row]),
                     lexical_rank=lex_rank.get(int(idx.run_doc_ids[run])),
                     dense_rank=dense_rank.get(run),
                     dense_score=None if dense_chunk is None else float(dense_chunk[row]),

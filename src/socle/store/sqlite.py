@@ -89,6 +89,30 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m002_answers(db: sqlite3.Connection) -> None:
+    # One row per answered (or abstained) question, with what it cost: the footprint log.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            abstained INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            model TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            citations TEXT NOT NULL,
+            footprint TEXT NOT NULL
+        );
+        CREATE INDEX answers_collection ON answers(collection, created_at)
+        """,
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -397,3 +421,51 @@ class SQLiteStore:
             )
             for r in rows
         }
+
+    # -- answers -----------------------------------------------------------------------------
+    def record_answer(self, record: dict[str, Any]) -> int:
+        """Store one answer with its citations and footprint; returns its id."""
+        cur = self.db.execute(
+            "INSERT INTO answers (created_at, collection, question, answer, abstained, mode, model, confidence,"
+            " citations, footprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _now(),
+                record["collection"],
+                record["question"],
+                record["answer"],
+                int(record["abstained"]),
+                record["mode"],
+                record["model"],
+                float(record["confidence"]),
+                json.dumps(record["citations"], ensure_ascii=False),
+                json.dumps(record["footprint"]),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def answers(self, collection: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, created_at, collection, question, answer, abstained, mode, model, confidence, citations, footprint FROM answers"
+        rows = self.db.execute(
+            sql + (" WHERE collection = ?" if collection else "") + " ORDER BY id", (collection,) if collection else ()
+        ).fetchall()
+        keys = (
+            "id",
+            "created_at",
+            "collection",
+            "question",
+            "answer",
+            "abstained",
+            "mode",
+            "model",
+            "confidence",
+            "citations",
+            "footprint",
+        )
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r, strict=True))
+            d["abstained"] = bool(d["abstained"])
+            d["citations"] = json.loads(d["citations"])
+            d["footprint"] = json.loads(d["footprint"])
+            out.append(d)
+        return out

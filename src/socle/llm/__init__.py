@@ -1,0 +1,66 @@
+"""Text generation backends behind one interface.
+
+- ``llamacpp``: a GGUF model file run in process by llama.cpp (``llama-cpp-python``),
+  the CPU runtime of reference; the operator gives the file's path.
+- ``openai``: any server speaking the OpenAI chat API (vLLM, the Albert API, Ollama,
+  llama.cpp server), with base URL and key from the settings.
+
+No backend is the default: without a model, Socle answers extractively (quoted sentences
+with their sources), which is also the fallback when a generated answer fails
+verification. See docs/models.md for recommended models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypedDict
+
+from socle.errors import ConfigError
+
+
+class Message(TypedDict):
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    tokens_in: int
+    tokens_out: int
+    model: str
+
+
+OnToken = Callable[[str], None]
+
+
+class Generator(Protocol):
+    name: str  # shown to users and stored with each answer (transparency)
+
+    def chat(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 400,
+        temperature: float = 0.1,
+        on_token: OnToken | None = None,
+    ) -> Completion: ...
+
+
+def get_generator(backend: str, model: str = "", base_url: str = "", api_key: str = "") -> Generator | None:
+    """The generator for the settings, or None for the extractive answerer."""
+    if backend in ("", "extractive", "none"):
+        return None
+    if backend == "llamacpp":
+        from socle.llm.local import LlamaCppGenerator
+
+        return LlamaCppGenerator(model)
+    if backend == "openai":
+        from socle.llm.openai import OpenAIGenerator
+
+        return OpenAIGenerator(base_url=base_url, model=model, api_key=api_key)
+    raise ConfigError(f"Moteur de génération inconnu : « {backend} » (extractive, llamacpp ou openai)")
+
+
+__all__ = ["Completion", "Generator", "Message", "OnToken", "get_generator"]
