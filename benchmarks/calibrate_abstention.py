@@ -4,8 +4,7 @@ Positives: questions asked of their own collection whose best document is releva
 answer there would cite the right source). Negatives: questions asked of the *other*
 collection (out of scope), and in-scope questions whose best document is wrong (an answer
 would cite the wrong source: abstaining is better). Features are socle.answer._features:
-dense cosine of the best passage, share of the question's terms it contains, z-score of the
-best document. Prints the fitted weights and, for each threshold, the rates the issue
+dense cosine of the best passage and the share of the question's terms it contains. Prints the fitted weights and, for each threshold, the rates the issue
 targets, so the constants in socle/answer.py can be checked and refitted.
 
 Needs two stores already holding the corpora (e.g. made by `socle eval`):
@@ -57,6 +56,7 @@ def main() -> None:
     ap.add_argument("--db-spf", required=True)
     ap.add_argument("--db-cnil", required=True)
     ap.add_argument("--limit", type=int, default=400)
+    ap.add_argument("--save", help="also write the features and labels to this .npz file")
     args = ap.parse_args()
     if not EVAL.exists():
         print(f"{EVAL} introuvable : calibration ignorée")
@@ -76,8 +76,14 @@ def main() -> None:
     for name, (x, correct) in sets.items():
         xs.append(x)
         ys.append(np.array(correct, float) if "hors" not in name else np.zeros(len(x)))
+    if args.save:
+        np.savez(
+            args.save,
+            **{name: x for name, (x, _) in sets.items()},
+            **{f"{n}:correct": np.array(c) for n, (_, c) in sets.items()},
+        )
     w = fit_logistic(np.vstack(xs), np.concatenate(ys))
-    print("weights (bias, dense, coverage, z):", json.dumps([round(float(v), 3) for v in w]))
+    print("weights (bias, dense, coverage):", json.dumps([round(float(v), 3) for v in w]))
     print("| threshold | " + " | ".join(f"{n} answered" for n in sets) + " | spf→spf citations right |")
     print("|---" * (len(sets) + 2) + "|")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7):

@@ -182,15 +182,19 @@ class IngestStats:
     documents: int
     chunks: int
     phase: PhaseStats
+    loadavg_end: float
 
     @property
     def chunks_per_s(self) -> float:
         return self.chunks / self.phase.seconds if self.phase.seconds else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"documents": self.documents, "chunks": self.chunks, "chunks_per_s": round(self.chunks_per_s, 2)} | (
-            phase_dict(self.phase)
-        )
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "chunks_per_s": round(self.chunks_per_s, 2),
+            "loadavg_1min_end": self.loadavg_end,
+        } | phase_dict(self.phase)
 
 
 def ingest_corpus(
@@ -218,7 +222,7 @@ def ingest_corpus(
         index_prepared(store, embedder, COLLECTION, prepared, report, on_chunks=progress)
     if report.failed:
         raise SystemExit(f"Ingestion en échec : {report.failed[0][1]}")
-    return IngestStats(documents=report.added + report.updated, chunks=report.chunks, phase=phase)
+    return IngestStats(report.added + report.updated, report.chunks, phase, round(os.getloadavg()[0], 2))
 
 
 # -- 2. queries --------------------------------------------------------------------------------
@@ -440,7 +444,7 @@ def breakdown(store: Store, embedder: Embedder, questions: list[Question]) -> di
     n = len(questions)
     out = {name: value * 1000 / n for name, value in totals.items()}
     out["total"] = total_ms / n
-    out["other (numpy/python)"] = out["total"] - sum(v for k, v in out.items() if k != "total")
+    out["rest (numpy/python)"] = out["total"] - sum(v for k, v in out.items() if k != "total")
 
     # Replay the dense steps on the real index (internal attribute, read on purpose).
     idx = retriever._indexes[COLLECTION]
@@ -452,7 +456,7 @@ def breakdown(store: Store, embedder: Embedder, questions: list[Question]) -> di
     out["  maximum.reduceat"] = time_calls(lambda: np.maximum.reduceat(dense_chunk, idx.run_starts), repeat)
     out["  argsort(dense_doc)"] = time_calls(lambda: np.argsort(-dense_doc), repeat)
     out["  standardise (chunks)"] = time_calls(lambda: (dense_chunk - dense_chunk.mean()) / dense_chunk.std(), repeat)
-    out["cold: store.dense_matrix"] = time_calls(lambda: store.dense_matrix(COLLECTION), 1)
+    out["cold start: store.dense_matrix"] = time_calls(lambda: store.dense_matrix(COLLECTION), 1)
     return {k: round(v, 2) for k, v in out.items()}
 
 
@@ -601,15 +605,19 @@ def query_phase(store: Store, embedder: Embedder, questions: list[Question]) -> 
         cold[name] = {"ms": round(phase.seconds * 1000, 1)} | phase_dict(phase)
     with measure() as phase:
         stats = run_queries(retrievers, questions)
+    hybrid, bm25 = stats["hybrid"].summary(), stats["bm25"].summary()
     # Each retriever caches its own dense index (internal attribute, read on purpose).
     indexes = {name: r._indexes[COLLECTION] for name, r in retrievers.items()}
     return {
         "chunks": len(indexes["hybrid"].chunk_ids),
         "index_mib": {name: round(index_mib(idx), 1) for name, idx in indexes.items()},
         "cold": cold,
-        "hybrid": stats["hybrid"].summary(),
-        "bm25": stats["bm25"].summary(),
+        "hybrid": hybrid,
+        "bm25": bm25,
+        "p50_ratio": round(hybrid["p50_ms"] / bm25["p50_ms"], 2),
+        "p95_ratio": round(hybrid["p95_ms"] / bm25["p95_ms"], 2),
         "memory": phase_dict(phase),
+        "loadavg_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -623,11 +631,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-dir", type=Path, default=None, help="dossier des bases (défaut : dossier temporaire)")
     parser.add_argument("--json-out", type=Path, default=None, help="écrire les mesures dans ce fichier JSON")
     parser.add_argument("--seed", type=int, default=0, help="graine de la croissance synthétique")
-    parser.add_argument(
-        "--omp-passive",
-        action="store_true",
-        help="OMP_WAIT_POLICY=PASSIVE pour le moteur d'embeddings (threads OpenMP endormis au lieu d'actifs)",
-    )
     return parser.parse_args(argv)
 
 
@@ -690,9 +693,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.eval_dir} introuvable : benchmark ignoré")
         return 0
     corpus_dir = eval_dir / args.corpus
-    if args.omp_passive:
-        # Read by libgomp when the embedding engine is loaded, which happens later in run().
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if not (corpus_dir / "corpus.jsonl").is_file() or not (corpus_dir / "questions.dev.jsonl").is_file():
         print(f"{corpus_dir} : corpus.jsonl ou questions.dev.jsonl introuvable : benchmark ignoré")
         return 0

@@ -26,14 +26,21 @@ class ScriptedGenerator:
         self.calls: list[list[Message]] = []
 
     def chat(
-        self, messages: list[Message], *, max_tokens: int = 400, temperature: float = 0.1, on_token: OnToken | None = None
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 400,
+        temperature: float = 0.1,
+        on_token: OnToken | None = None,
     ) -> Completion:
         self.calls.append(messages)
         reply = self.replies.pop(0)
         for word in reply.split(" "):
             if on_token:
                 on_token(word + " ")
-        return Completion(reply, tokens_in=sum(len(m["content"]) for m in messages) // 4, tokens_out=len(reply) // 4, model=self.name)
+        return Completion(
+            reply, tokens_in=sum(len(m["content"]) for m in messages) // 4, tokens_out=len(reply) // 4, model=self.name
+        )
 
 
 def _doc_text(store, key: str) -> str:  # type: ignore[no-untyped-def]

@@ -2,11 +2,13 @@
 by quoting (extractive) or with a language model whose every sentence is verified.
 
 Abstention is decided from retrieval evidence, never from the model's say-so: the
-confidence is a logistic function of how well the best passage matches the question
-(dense cosine, share of the question's terms it contains, how far the best document stands
-above the collection). Its coefficients were fitted on the ../shared/eval dev sets
-(in-scope questions vs. questions asked of the other collection): see
-benchmarks/calibrate_abstention.py and docs/answers.md.
+confidence is a logistic function of how well the best passage matches the question: its
+dense cosine similarity and the share of the question's terms it contains. (How far the
+best document stands above the rest was dropped: z-scores grow with the collection's size,
+so a model fitted on 500 documents abstained on a 6-document collection.) The coefficients
+were fitted on the ../shared/eval dev sets (in-scope questions whose best document is right
+vs. questions asked of the other collection) for the default embedder; another embedder
+needs a refit: see benchmarks/calibrate_abstention.py and docs/answers.md.
 
 Retrieved text is untrusted data. Sentences that read as instructions to an AI ("ignorez
 les consignes…") are removed before anything is quoted or shown to a model, and a model's
@@ -26,6 +28,7 @@ import numpy as np
 from socle.analysis import analyse
 from socle.chunk import split_sentences
 from socle.embed import Embedder
+from socle.errors import SocleError
 from socle.footprint import Footprint, FootprintModel, Meter
 from socle.llm import Generator, Message, OnToken
 from socle.models import Passage
@@ -36,8 +39,8 @@ AI_NOTICE = "Réponse générée automatiquement par une IA à partir des docume
 
 # Logistic model of P(the collection answers the question), fitted by
 # benchmarks/calibrate_abstention.py on the dev sets; features are described in _features().
-CONFIDENCE_WEIGHTS = (-30.0, 30.0, 3.0, 0.5)  # bias, dense cosine, term coverage, document z-score
-CONFIDENCE_THRESHOLD = 0.5
+CONFIDENCE_WEIGHTS = (-55.81, 60.24, 2.64)  # bias, dense cosine, term coverage
+CONFIDENCE_THRESHOLD = 0.4
 
 _INJECTION = re.compile(
     r"\b(ignorez|oubliez|ne\s+tenez\s+(plus|pas)\s+compte\s+d\w*)\s+(\w+\s+){0,3}(instructions?|consignes?|r[èe]gles|prompt)"
@@ -141,14 +144,15 @@ def _coverage(question_terms: set[str], text: str) -> float:
     return len(question_terms & set(analyse(text))) / len(question_terms)
 
 
-def _features(question_terms: set[str], top: Passage) -> tuple[float, float, float]:
-    return (top.dense_score or 0.0, _coverage(question_terms, top.text), top.score)
+def _features(question_terms: set[str], top: Passage) -> tuple[float, float]:
+    return (top.dense_score or 0.0, _coverage(question_terms, top.text))
 
 
 def confidence(question_terms: set[str], top: Passage) -> float:
-    bias, w_dense, w_cov, w_z = CONFIDENCE_WEIGHTS
-    dense, cov, z = _features(question_terms, top)
-    x = bias + w_dense * dense + w_cov * cov + w_z * z
+    """P(the collection answers the question), from the best passage's match."""
+    bias, w_dense, w_cov = CONFIDENCE_WEIGHTS
+    dense, cov = _features(question_terms, top)
+    x = bias + w_dense * dense + w_cov * cov
     return 1 / (1 + math.exp(-max(min(x, 50.0), -50.0)))
 
 
@@ -201,12 +205,19 @@ class Answerer:
                 text, citations = self._extractive(question, safe)
                 abstained, mode = not citations, "extractive"
             else:
-                text, citations, abstained, tokens_in, tokens_out = self._generative(
-                    question, safe, history, warnings, on_token, meter
-                )
-                mode = "generative"
-                if not abstained and not citations:  # nothing the model wrote survived verification
-                    warnings.append("Réponse du modèle non étayée par les documents : citation directe des sources.")
+                try:
+                    text, citations, abstained, tokens_in, tokens_out = self._generative(
+                        question, safe, history, warnings, on_token, meter
+                    )
+                    mode = "generative"
+                    if not abstained and not citations:  # nothing the model wrote survived verification
+                        warnings.append(
+                            "Réponse du modèle non étayée par les documents : citation directe des sources."
+                        )
+                except SocleError as exc:  # model server down, context overflow...: never a failed question
+                    warnings.append(f"{exc} Réponse par citation directe des sources.")
+                    abstained = False
+                if not abstained and not citations:
                     text, citations = self._extractive(question, safe)
                     abstained, mode = not citations, "extractive"
             if abstained:
