@@ -69,6 +69,21 @@ class Citation:
     start: int  # offsets of the quote in the document text
     end: int
 
+    @classmethod
+    def of(cls, number: int, passage: Passage, quote: str, start: int, end: int) -> Citation:
+        return cls(
+            number=number,
+            passage_id=passage.chunk_id,
+            document_key=passage.document_key,
+            document_title=passage.document_title,
+            source=passage.source,
+            url=passage.url,
+            location=passage.location,
+            quote=quote,
+            start=start,
+            end=end,
+        )
+
 
 @dataclass
 class Answer:
@@ -281,18 +296,7 @@ class Answerer:
         first, last = candidates[chosen[0]], candidates[chosen[-1]]
         passage = first.passage
         quote_parts = [candidates[i].text for i in chosen]
-        citation = Citation(
-            number=1,
-            passage_id=passage.chunk_id,
-            document_key=passage.document_key,
-            document_title=passage.document_title,
-            source=passage.source,
-            url=passage.url,
-            location=passage.location,
-            quote=" ".join(quote_parts),
-            start=first.start,
-            end=last.end,
-        )
+        citation = Citation.of(1, passage, " ".join(quote_parts), first.start, last.end)
         where = f" ({passage.location})" if passage.location else ""
         text = f"D'après « {passage.document_title} »{where} : « {' '.join(quote_parts)} » [1]"
         return text, [citation]
@@ -384,22 +388,8 @@ def verify(raw: str, passages: Sequence[Passage], warnings: list[str]) -> tuple[
         if cited and (i + 1) not in cited:
             corrected += 1
         if i not in by_passage:
-            p = passages[i]
             by_passage[i] = len(citations) + 1
-            citations.append(
-                Citation(
-                    number=by_passage[i],
-                    passage_id=p.chunk_id,
-                    document_key=p.document_key,
-                    document_title=p.document_title,
-                    source=p.source,
-                    url=p.url,
-                    location=p.location,
-                    quote=quote.text,
-                    start=quote.start,
-                    end=quote.end,
-                )
-            )
+            citations.append(Citation.of(by_passage[i], passages[i], quote.text, quote.start, quote.end))
         kept.append(f"{body.rstrip()} [{by_passage[i]}]")
     if dropped:
         warnings.append(f"{dropped} phrase(s) du modèle retirée(s) : non étayée(s) par les documents.")
