@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -410,16 +410,10 @@ def _without_injections(passages: list[Passage], warnings: list[str]) -> list[Pa
                 rel = s.start - p.start
                 text = text[:rel] + " " * (s.end - s.start) + text[rel + (s.end - s.start) :]
         if text.strip():
-            out.append(p if text == p.text else _replace_text(p, text))
+            out.append(p if text == p.text else replace(p, text=text))
     for title in sorted(flagged):
         warnings.append(f"Consignes suspectes ignorées dans « {title} » (possible injection de prompt).")
     return out
-
-
-def _replace_text(p: Passage, text: str) -> Passage:
-    from dataclasses import replace
-
-    return replace(p, text=text)
 
 
 _ANAPHORA = frozenset(
