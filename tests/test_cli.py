@@ -111,3 +111,33 @@ def test_eval_prints_metrics_as_json(run, tmp_path: Path) -> None:  # type: igno
     # Second run reuses the collection instead of re-ingesting.
     table = run("eval", "--corpus", str(corpus), "--questions", str(questions), "-c", "ev")
     assert "Rappel@1" in table.output and "Indexation" not in table.output
+
+
+def test_ask_answers_with_sources_and_stores_the_footprint(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", str(DEMO), "-c", "mairie")
+    result = run("ask", "Combien de jours de télétravail par semaine pour un agent à temps complet ?", "-c", "mairie")
+    assert result.exit_code == 0, result.output
+    assert "2 jours" in result.output
+    assert "Sources :" in result.output and "charte-teletravail.docx" in result.output
+    assert "IA" in result.output and "mWh" in result.output
+
+    data = json.loads(run("ask", "Quelle est la hauteur du mont Everest ?", "-c", "mairie", "--json").output)
+    assert data["abstained"] is True and data["citations"] == []
+    assert data["ai_generated"] is True and data["passages"]
+    assert data["footprint"]["energy_wh"] > 0
+
+    from socle.store import open_store
+
+    stored = open_store(tmp_path / "cli.db").answers("mairie")
+    assert [a["abstained"] for a in stored] == [False, True]
+    assert stored[0]["citations"][0]["source"].endswith("charte-teletravail.docx")
+
+
+def test_chat_keeps_the_conversation(run) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", str(DEMO), "-c", "mairie")
+    result = run(
+        "chat", "-c", "mairie", input="Combien de jours de congés annuels pour un agent ?\nEt à temps partiel ?\nquit\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Sources :") == 2
+    assert result.output.count("conges-annuels-agents.md") >= 2
