@@ -110,3 +110,33 @@ def test_interrupted_ingestion_resumes(tmp_path: Path, embedder) -> None:  # typ
     assert resumed.unchanged == done
     assert resumed.added == len(docs) - done
     assert sum(d.chunks for d in store.documents("demo")) == total_chunks
+
+
+def test_descriptive_metadata_is_indexed(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from socle.retrieve import Retriever
+
+    corpus = tmp_path / "faq.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "text": "Connectez-vous, ouvrez les paramètres puis cliquez sur supprimer.",
+            "keywords": "Badoo, rencontre",
+        },
+        {
+            "id": "b",
+            "text": "Connectez-vous, ouvrez les paramètres puis cliquez sur désactiver.",
+            "keywords": "Twitter",
+        },
+    ]
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    store = open_store(tmp_path / "s.db")
+    ingest(store, embedder, "faq", [corpus])
+    # "Badoo" appears only in the keywords of document a.
+    assert Retriever(store, None).search("faq", "supprimer mon compte Badoo", k=1)[0].document_key == "a"
+    assert Retriever(store, embedder).search("faq", "supprimer mon compte Badoo", k=1)[0].document_key == "a"
+    # Changing only the keywords re-indexes the document.
+    rows[0]["keywords"] = "Meetic"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert ingest(store, embedder, "faq", [corpus]).updated == 1

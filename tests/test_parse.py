@@ -679,3 +679,26 @@ def test_demo_corpus_parses() -> None:
             assert {b.page for b in doc.blocks} == {1, 2}
         if path.suffix == ".html":
             assert "Mentions légales" not in doc.text and "Concert de la chorale" not in doc.text
+
+
+def test_docx_and_pdf_keywords_become_descriptive_metadata(tmp_path: Path) -> None:
+    import docx
+    from reportlab.pdfgen import canvas
+
+    d = docx.Document()
+    d.add_paragraph("Le télétravail est limité à deux jours par semaine.")
+    d.core_properties.keywords = "télétravail, charte"
+    d.core_properties.subject = "Ressources humaines"
+    d.save(str(tmp_path / "charte.docx"))
+    doc = one(parse_path(tmp_path / "charte.docx"))
+    assert doc.metadata["keywords"] == "télétravail, charte"
+    assert "Ressources humaines" in doc.descriptors
+
+    c = canvas.Canvas(str(tmp_path / "note.pdf"))
+    c.setKeywords("cantine, tarifs")
+    c.setSubject("Restauration scolaire")
+    c.drawString(72, 720, "Le repas coûte 3,20 euros.")
+    c.save()
+    pdf = one(parse_path(tmp_path / "note.pdf"))
+    assert pdf.metadata["keywords"] == "cantine, tarifs"
+    assert pdf.metadata["subject"] == "Restauration scolaire"

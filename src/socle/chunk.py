@@ -204,12 +204,12 @@ def chunk_document(doc: Document, max_words: int = DEFAULT_MAX_WORDS) -> list[Ch
     return chunks
 
 
-def index_text(doc_title: str, chunk: Chunk) -> str:
+def index_text(doc_title: str, chunk: Chunk, descriptors: str = "") -> str:
     """What gets embedded and lexically indexed for a chunk: its context, then its text.
 
-    Prefixing the title and heading path lets a chunk that never names its subject
-    ("Le délai est de deux mois.") still match a question about that subject.
+    Prefixing the title, the document's keywords and the heading path lets a chunk that
+    never names its subject ("Le délai est de deux mois.") still match a question about it.
     """
-    context = [doc_title, *chunk.headings]
+    context = [doc_title, descriptors, *chunk.headings]
     lines = [c for c in dict.fromkeys(context) if c and not chunk.text.startswith(c)]
     return "\n".join([*lines, chunk.text])

@@ -99,13 +99,14 @@ def prepare_documents(
         if not chunks:
             report.failed.append((doc.source, f"{doc.source} : aucun texte à indexer"))
             continue
-        todo.append(PreparedDocument(doc, chunks, [index_text(doc.title, c) for c in chunks], old is not None))
+        texts = [index_text(doc.title, c, doc.descriptors) for c in chunks]
+        todo.append(PreparedDocument(doc, chunks, texts, old is not None))
     return todo
 
 
 def _document_terms(doc: Document) -> str:
     text = doc.text if doc.text.startswith(doc.title) else doc.title + "\n" + doc.text
-    return " ".join(analyse(text))
+    return " ".join(analyse(doc.descriptors + "\n" + text))
 
 
 def index_prepared(

@@ -17,6 +17,10 @@ BlockKind = Literal["heading", "paragraph"]
 
 BLOCK_SEPARATOR = "\n\n"
 
+# Metadata fields that describe what a document is about (keywords an author or an
+# institution attached to it). They are indexed with the text: see Document.descriptors.
+DESCRIPTIVE_METADATA = ("keywords", "tags", "subject", "theme", "description")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -58,10 +62,23 @@ class Document:
         return spans
 
     @property
+    def descriptors(self) -> str:
+        """The descriptive metadata (keywords, subject, theme...) as one line of text."""
+        parts: list[str] = []
+        for name in DESCRIPTIVE_METADATA:
+            value = self.metadata.get(name)
+            if isinstance(value, str):
+                parts.append(value.strip())
+            elif isinstance(value, list):
+                parts.extend(str(v).strip() for v in value)
+        return " ; ".join(p for p in parts if p)
+
+    @property
     def content_hash(self) -> str:
         """Hash of what the index depends on, so an unchanged document is skipped."""
         h = hashlib.sha256()
         h.update(self.title.encode())
+        h.update(b"\x1d" + self.descriptors.encode())
         for b in self.blocks:
             h.update(f"\x1e{b.kind}\x1f{b.level}\x1f{b.page}\x1f".encode())
             h.update(b.text.encode())

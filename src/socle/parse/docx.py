@@ -53,7 +53,9 @@ def parse(path: Path) -> list[Document]:
         else:
             blocks.extend(_table_blocks(item))
 
-    core_title = normalize_text(document.core_properties.title or "")
+    props = document.core_properties
+    core_title = normalize_text(props.title or "")
+    described = {"keywords": normalize_text(props.keywords or ""), "subject": normalize_text(props.subject or "")}
     return [
         Document(
             key=file_key(path),
@@ -61,6 +63,7 @@ def parse(path: Path) -> list[Document]:
             blocks=blocks,
             source=str(path),
             mime=MIME,
+            metadata={k: v for k, v in described.items() if v},
         )
     ]
 

@@ -129,7 +129,10 @@ def parse(path: Path) -> list[Document]:
             blocks=blocks,
             source=str(path),
             mime=MIME,
-            metadata={"pages": len(pages)},
+            metadata={
+                "pages": len(pages),
+                **{k.lower(): normalize_text(metadata[k]) for k in ("Keywords", "Subject") if metadata.get(k)},
+            },
         )
     ]
 
