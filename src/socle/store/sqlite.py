@@ -1,14 +1,10 @@
 """The embedded default store: one SQLite file.
 
-Lexical search uses SQLite's FTS5 with BM25 ranking over *pre-analysed* French terms
-(stems, see :mod:`socle.analysis`), so FTS5 only splits on spaces and scores. Two FTS
-tables are kept: one per chunk (to choose passages) and one per whole document (whole
-pages score better at document level, see docs/retrieval.md). Each FTS row carries its
-collection as an indexed token so that a query intersects the collection's posting list
-instead of filtering afterwards.
-
-Dense vectors live in the ``chunks`` table as float32 blobs and are searched exactly
-(brute force) in memory by :mod:`socle.retrieve`; the store hands out the matrix.
+Each chunk and each whole document stores its French BM25 terms (stems, see
+:mod:`socle.analysis`) as an int32 array of ids into the ``terms`` vocabulary table, and
+each chunk its embedding as a float32 blob. Search itself runs in memory
+(:mod:`socle.bm25`, :mod:`socle.retrieve`): the store hands out those arrays, and the
+retriever rebuilds its indexes when a collection's ``generation`` counter moves.
 
 Writes of one document are a single transaction: a crash leaves either the old version
 or the new one, never half of it, which is what makes an interrupted ingestion resumable.
@@ -27,7 +23,7 @@ import numpy as np
 
 from socle.errors import NotFoundError, StoreError
 from socle.models import Chunk, Document
-from socle.store import ChunkRecord, CollectionInfo, DenseMatrix, DocumentInfo
+from socle.store import ChunkRecord, CollectionInfo, DocumentInfo, IndexData
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -113,16 +109,30 @@ def m002_answers(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_term_ids(db: sqlite3.Connection) -> None:
+    # Lexical search moved from FTS5 to in-memory BM25 over term ids (socle/bm25.py):
+    # FTS5 scored every matching row per query and filtered collections afterwards.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+        ALTER TABLE chunks ADD COLUMN terms BLOB;
+        ALTER TABLE documents ADD COLUMN terms BLOB
+        """,
+    )
+    vocab: dict[str, int] = {}
+    for table, target in (("chunk_terms", "chunks"), ("document_terms", "documents")):
+        rows = db.execute(f"SELECT rowid, terms FROM {table}").fetchall()
+        for rowid, text in rows:
+            ids = np.array([vocab.setdefault(t, len(vocab) + 1) for t in text.split()], dtype=np.int32)
+            db.execute(f"UPDATE {target} SET terms = ? WHERE id = ?", (ids.tobytes(), rowid))
+        db.execute(f"DROP TABLE {table}")
+    db.executemany("INSERT INTO terms (term, id) VALUES (?, ?)", vocab.items())
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _fts_query(coll_id: int, terms: Sequence[str]) -> str | None:
-    unique = list(dict.fromkeys(t for t in terms if t))
-    if not unique:
-        return None
-    ors = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
-    return f'coll:"c{coll_id}" AND terms:({ors})'
 
 
 class SQLiteStore:
@@ -136,6 +146,7 @@ class SQLiteStore:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 10000")
             self._migrate()
+            self._vocab: dict[str, int] = {}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"Impossible d'ouvrir la base {path} : {exc}") from exc
 
@@ -225,8 +236,6 @@ class SQLiteStore:
         cid = int(row[0])
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute("DELETE FROM chunk_terms WHERE coll = ?", (f"c{cid}",))
-            self.db.execute("DELETE FROM document_terms WHERE coll = ?", (f"c{cid}",))
             self.db.execute("DELETE FROM collections WHERE id = ?", (cid,))
             self.db.execute("COMMIT")
         except BaseException:
@@ -268,34 +277,50 @@ class SQLiteStore:
         row = self.db.execute("SELECT id FROM documents WHERE collection_id = ? AND key = ?", (cid, key)).fetchone()
         if row is None:
             return False
-        doc_id = int(row[0])
-        self.db.execute(
-            "DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE document_id = ?)", (doc_id,)
-        )
-        self.db.execute("DELETE FROM document_terms WHERE rowid = ?", (doc_id,))
-        self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE id = ?", (int(row[0]),))
         return True
+
+    def _term_blob(self, terms: Sequence[str]) -> bytes:
+        """Term ids of ``terms`` (adding unknown terms to the vocabulary), as int32 bytes.
+        Runs inside the caller's write transaction."""
+        missing = [t for t in dict.fromkeys(terms) if t not in self._vocab]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            self._vocab.update(self.db.execute(f"SELECT term, id FROM terms WHERE term IN ({marks})", missing))
+            for term in missing:
+                if term not in self._vocab:
+                    cur = self.db.execute("INSERT INTO terms (term) VALUES (?)", (term,))
+                    self._vocab[term] = int(cur.lastrowid or 0)
+        return np.array([self._vocab[t] for t in terms], dtype=np.int32).tobytes()
+
+    def term_ids(self, terms: Sequence[str]) -> list[int]:
+        """Ids of the known terms among ``terms`` (unknown ones cannot match anything)."""
+        unique = list(dict.fromkeys(terms))
+        if not unique:
+            return []
+        marks = ",".join("?" * len(unique))
+        found = dict(self.db.execute(f"SELECT term, id FROM terms WHERE term IN ({marks})", unique).fetchall())
+        return [int(found[t]) for t in unique if t in found]
 
     def put_document(
         self,
         collection: str,
         document: Document,
         chunks: Sequence[Chunk],
-        chunk_terms: Sequence[str],
-        document_terms: str,
+        chunk_terms: Sequence[Sequence[str]],
+        document_terms: Sequence[str],
         embeddings: np.ndarray | None,
     ) -> None:
         """Insert or replace ``document`` and its chunks, atomically."""
         if len(chunk_terms) != len(chunks) or (embeddings is not None and len(embeddings) != len(chunks)):
             raise StoreError("Incohérence interne : autant de termes et de vecteurs que de passages sont attendus.")
         cid = self._collection_id(collection)
-        coll = f"c{cid}"
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._delete_document_rows(cid, document.key)
             cur = self.db.execute(
                 "INSERT INTO documents (collection_id, key, title, source, url, mime, metadata, text, content_hash,"
-                " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " ingested_at, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     document.key,
@@ -307,18 +332,15 @@ class SQLiteStore:
                     document.text,
                     document.content_hash,
                     _now(),
+                    self._term_blob(document_terms),
                 ),
             )
             doc_id = cur.lastrowid
-            self.db.execute(
-                "INSERT INTO document_terms (rowid, coll, terms) VALUES (?, ?, ?)",
-                (doc_id, coll, document_terms),
-            )
             for i, chunk in enumerate(chunks):
                 blob = None if embeddings is None else np.ascontiguousarray(embeddings[i], dtype=np.float32).tobytes()
-                cur = self.db.execute(
-                    'INSERT INTO chunks (document_id, ordinal, text, start, "end", headings, page, embedding)'
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self.db.execute(
+                    'INSERT INTO chunks (document_id, ordinal, text, start, "end", headings, page, embedding, terms)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         doc_id,
                         chunk.ordinal,
@@ -328,16 +350,14 @@ class SQLiteStore:
                         json.dumps(list(chunk.headings), ensure_ascii=False),
                         chunk.page,
                         blob,
+                        self._term_blob(chunk_terms[i]),
                     ),
-                )
-                self.db.execute(
-                    "INSERT INTO chunk_terms (rowid, coll, terms) VALUES (?, ?, ?)",
-                    (cur.lastrowid, coll, chunk_terms[i]),
                 )
             self.db.execute("UPDATE collections SET generation = generation + 1 WHERE id = ?", (cid,))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._vocab.clear()  # ids handed out inside the rolled-back transaction are void
             raise
 
     def remove_document(self, collection: str, key: str) -> bool:
@@ -354,33 +374,11 @@ class SQLiteStore:
         return removed
 
     # -- search ------------------------------------------------------------------------------
-    def _lexical(self, table: str, collection: str, query_terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        cid = self._collection_id(collection)
-        match = _fts_query(cid, query_terms)
-        if match is None:
-            return []
-        # bm25() is negative (lower is better); weight 0 on the collection column.
-        rows = self.db.execute(
-            f"SELECT rowid, -bm25({table}, 0.0, 1.0) AS s FROM {table} WHERE {table} MATCH ? ORDER BY s DESC LIMIT ?",
-            (match, limit),
-        ).fetchall()
-        return [(int(r[0]), float(r[1])) for r in rows]
-
-    def search_documents_lexical(
-        self, collection: str, query_terms: Sequence[str], limit: int
-    ) -> list[tuple[int, float]]:
-        """(document id, BM25 score) of the best whole documents, best first."""
-        return self._lexical("document_terms", collection, query_terms, limit)
-
-    def search_chunks_lexical(self, collection: str, query_terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score) of the best chunks, best first."""
-        return self._lexical("chunk_terms", collection, query_terms, limit)
-
-    def dense_matrix(self, collection: str) -> DenseMatrix:
-        """Every chunk of the collection with its vector (zeros where none was stored)."""
+    def index_data(self, collection: str) -> IndexData:
+        """Everything the in-memory indexes need, chunks grouped by document."""
         cid = self._collection_id(collection)
         rows = self.db.execute(
-            "SELECT k.id, k.document_id, k.embedding FROM chunks k JOIN documents d ON k.document_id = d.id"
+            "SELECT k.id, k.document_id, k.embedding, k.terms FROM chunks k JOIN documents d ON k.document_id = d.id"
             " WHERE d.collection_id = ? ORDER BY k.document_id, k.ordinal",
             (cid,),
         ).fetchall()
@@ -394,7 +392,21 @@ class SQLiteStore:
             for i, r in enumerate(rows):
                 if r[2] is not None:
                     vecs[i] = np.frombuffer(r[2], dtype=np.float32)
-        return DenseMatrix(ids, docs, vecs)
+        empty = b""
+        chunk_terms = [np.frombuffer(r[3] or empty, dtype=np.int32) for r in rows]
+        doc_rows = self.db.execute(
+            "SELECT d.id, d.terms FROM documents d WHERE d.collection_id = ?"
+            " AND EXISTS (SELECT 1 FROM chunks k WHERE k.document_id = d.id) ORDER BY d.id",
+            (cid,),
+        ).fetchall()
+        return IndexData(
+            chunk_ids=ids,
+            document_ids=docs,
+            vectors=vecs,
+            chunk_terms=chunk_terms,
+            doc_ids=np.fromiter((r[0] for r in doc_rows), dtype=np.int64, count=len(doc_rows)),
+            doc_terms=[np.frombuffer(r[1] or empty, dtype=np.int32) for r in doc_rows],
+        )
 
     def chunk_records(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
         if not chunk_ids:
