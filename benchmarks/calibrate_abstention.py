@@ -4,7 +4,8 @@ Positives: questions asked of their own collection whose best document is releva
 answer there would cite the right source). Negatives: questions asked of the *other*
 collection (out of scope), and in-scope questions whose best document is wrong (an answer
 would cite the wrong source: abstaining is better). Features are socle.answer._features:
-dense cosine of the best passage and the share of the question's terms it contains. Prints the fitted weights and, for each threshold, the rates the issue
+dense cosine of the best passage, the share of the question's terms it contains, and the
+margin of the best document's fused score over the second's. Prints the fitted weights and, for each threshold, the rates the issue
 targets, so the constants in socle/answer.py can be checked and refitted.
 
 Needs two stores already holding the corpora (e.g. made by `socle eval`):
@@ -33,8 +34,9 @@ EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 def features(retriever: Retriever, collection: str, questions: list, limit: int) -> tuple[np.ndarray, list[bool]]:
     rows, correct = [], []
     for q in questions[:limit]:
-        top = retriever.search(collection, q.question, k=1)[0]
-        rows.append(_features(set(analyse(q.question)), top))
+        passages = retriever.search(collection, q.question, k=2)
+        top = passages[0]
+        rows.append(_features(set(analyse(q.question)), passages))
         correct.append(top.document_key in q.relevant)
     return np.array(rows), correct
 
@@ -83,7 +85,7 @@ def main() -> None:
             **{f"{n}:correct": np.array(c) for n, (_, c) in sets.items()},
         )
     w = fit_logistic(np.vstack(xs), np.concatenate(ys))
-    print("weights (bias, dense, coverage):", json.dumps([round(float(v), 3) for v in w]))
+    print("weights (bias, dense, coverage, margin):", json.dumps([round(float(v), 3) for v in w]))
     print("| threshold | " + " | ".join(f"{n} answered" for n in sets) + " | spf→spf citations right |")
     print("|---" * (len(sets) + 2) + "|")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7):

@@ -2,10 +2,11 @@
 by quoting (extractive) or with a language model whose every sentence is verified.
 
 Abstention is decided from retrieval evidence, never from the model's say-so: the
-confidence is a logistic function of how well the best passage matches the question: its
-dense cosine similarity and the share of the question's terms it contains. (How far the
-best document stands above the rest was dropped: z-scores grow with the collection's size,
-so a model fitted on 500 documents abstained on a 6-document collection.) The coefficients
+confidence is a logistic function of how well the best passage matches the question (its
+dense cosine similarity and the share of the question's terms it contains) and of how far
+the best document stands above the second (fused-score margin: a near tie means the right
+source is uncertain). The best document's own z-score was dropped: it grows with the
+collection's size, so a model fitted on 500 documents abstained on a 6-document collection. The coefficients
 were fitted on the ../shared/eval dev sets (in-scope questions whose best document is right
 vs. questions asked of the other collection) for the default embedder; another embedder
 needs a refit: see benchmarks/calibrate_abstention.py and docs/answers.md.
@@ -39,8 +40,8 @@ AI_NOTICE = "Réponse générée automatiquement par une IA à partir des docume
 
 # Logistic model of P(the collection answers the question), fitted by
 # benchmarks/calibrate_abstention.py on the dev sets; features are described in _features().
-CONFIDENCE_WEIGHTS = (-58.11, 63.28, 2.33)  # bias, dense cosine, term coverage
-CONFIDENCE_THRESHOLD = 0.45
+CONFIDENCE_WEIGHTS = (-54.08, 58.17, 1.895, 0.767)  # bias, dense cosine, term coverage, margin
+CONFIDENCE_THRESHOLD = 0.4
 
 _INJECTION = re.compile(
     r"\b(ignorez|oubliez|ne\s+tenez\s+(plus|pas)\s+compte\s+d\w*)\s+(\w+\s+){0,3}(instructions?|consignes?|r[èe]gles|prompt)"
@@ -159,15 +160,19 @@ def _coverage(question_terms: set[str], text: str) -> float:
     return len(question_terms & set(analyse(text))) / len(question_terms)
 
 
-def _features(question_terms: set[str], top: Passage) -> tuple[float, float]:
-    return (top.dense_score or 0.0, _coverage(question_terms, top.text))
+def _features(question_terms: set[str], passages: Sequence[Passage]) -> tuple[float, float, float]:
+    """(dense cosine, term coverage) of the best passage, and its document's score margin
+    over the next document's (passages come sorted by document score)."""
+    top = passages[0]
+    runner_up = next((p.score for p in passages if p.document_key != top.document_key), None)
+    margin = top.score - runner_up if runner_up is not None else max(top.score, 0.0)
+    return (top.dense_score or 0.0, _coverage(question_terms, top.text), margin)
 
 
-def confidence(question_terms: set[str], top: Passage) -> float:
-    """P(the collection answers the question), from the best passage's match."""
-    bias, w_dense, w_cov = CONFIDENCE_WEIGHTS
-    dense, cov = _features(question_terms, top)
-    x = bias + w_dense * dense + w_cov * cov
+def confidence(question_terms: set[str], passages: Sequence[Passage]) -> float:
+    """P(the collection answers the question and its best document is the right source)."""
+    bias, *weights = CONFIDENCE_WEIGHTS
+    x = bias + sum(w * f for w, f in zip(weights, _features(question_terms, passages), strict=True))
     return 1 / (1 + math.exp(-max(min(x, 50.0), -50.0)))
 
 
@@ -211,7 +216,7 @@ class Answerer:
             terms = set(analyse(question))
             warnings: list[str] = []
             safe = _without_injections(passages, warnings)
-            conf = confidence(terms, safe[0]) if safe else 0.0
+            conf = confidence(terms, safe) if safe else 0.0
             tokens_in = tokens_out = 0
             citations: list[Citation] = []
             if conf < self.threshold:

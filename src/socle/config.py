@@ -35,7 +35,7 @@ class Settings:
     llm_model: str = ""
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)  # a secret: never printed
-    answer_threshold: float = 0.45
+    answer_threshold: float = 0.4
     power_per_core_w: float = 10.0
     pue: float = 1.0
     carbon_g_per_kwh: float = 52.0
