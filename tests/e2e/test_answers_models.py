@@ -92,9 +92,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def model_server() -> Iterator[str]:
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
     port = _free_port()
+    # The server logs a lot: to a file, since a full pipe would block it.
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+b")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -111,8 +113,8 @@ def model_server() -> Iterator[str]:
             "--model_alias",
             "smollm2",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}/v1"
@@ -120,7 +122,8 @@ def model_server() -> Iterator[str]:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"model server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"model server exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{base}/models", timeout=1).status_code == 200:
                     break
@@ -132,6 +135,7 @@ def model_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
 
 def test_openai_backend_against_a_real_server(corpus_store, embedder, model_server) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -12,6 +13,15 @@ from socle.llm import Completion, Message, OnToken
 
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free llama.cpp contexts while the library is still loaded (its __del__ at interpreter
+    # shutdown otherwise fails noisily).
+    for model in _models.values():
+        model.close()
+    _models.clear()
 
 
 def _load(path: Path, n_ctx: int) -> Any:
