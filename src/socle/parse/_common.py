@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from socle.errors import ParseError
-from socle.models import Block, BlockKind
+from socle.models import Block, BlockKind, Document
 
 TITLE_MAX_CHARS = 120
 
@@ -308,3 +308,8 @@ def markdown_to_blocks(source: str) -> list[Block]:
                 add(line)
         i += 1
     return blocks
+
+
+def file_document(path: Path, title: str, blocks: list[Block], mime: str) -> list[Document]:
+    """The one document a single-document file yields, keyed by its resolved path."""
+    return [Document(key=file_key(path), title=title, blocks=blocks, source=str(path), mime=mime)]

@@ -19,7 +19,7 @@ from socle.errors import ParseError
 from socle.models import Block, BlockKind, Document
 from socle.parse._common import (
     decode_bytes,
-    file_key,
+    file_document,
     first_heading,
     make_block,
     markdown_to_blocks,
@@ -73,15 +73,7 @@ def parse(path: Path) -> list[Document]:
     if root is not None:
         page_title = normalize_text(root.findtext(".//title") or "") or None
     title = pick_title(meta_title, page_title, first_heading(blocks), path=path)
-    return [
-        Document(
-            key=file_key(path),
-            title=title,
-            blocks=blocks,
-            source=str(path),
-            mime=MIME,
-        )
-    ]
+    return file_document(path, title, blocks, MIME)
 
 
 def _separate_lines(markdown: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from socle.models import Document
 from socle.parse._common import (
     decode_bytes,
-    file_key,
+    file_document,
     first_heading,
     markdown_to_blocks,
     pick_title,
@@ -32,15 +32,7 @@ def parse(path: Path) -> list[Document]:
     body, meta_title = split_front_matter(source)
     blocks = markdown_to_blocks(body)
     title = pick_title(meta_title, first_heading(blocks, level=1), path=path)
-    return [
-        Document(
-            key=file_key(path),
-            title=title,
-            blocks=blocks,
-            source=str(path),
-            mime=MIME,
-        )
-    ]
+    return file_document(path, title, blocks, MIME)
 
 
 def split_front_matter(source: str) -> tuple[str, str | None]:

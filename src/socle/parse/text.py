@@ -17,7 +17,7 @@ from socle.parse._common import (
     TITLE_MAX_CHARS,
     decode_bytes,
     ends_with_final_punctuation,
-    file_key,
+    file_document,
     join_lines,
     make_block,
     normalize_text,
@@ -39,15 +39,7 @@ def parse(path: Path) -> list[Document]:
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     first_line = normalize_text(first_line)
     title = pick_title(first_line if len(first_line) < TITLE_MAX_CHARS else None, path=path)
-    return [
-        Document(
-            key=file_key(path),
-            title=title,
-            blocks=blocks,
-            source=str(path),
-            mime=MIME,
-        )
-    ]
+    return file_document(path, title, blocks, MIME)
 
 
 def text_to_blocks(text: str) -> list[Block]:
