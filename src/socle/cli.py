@@ -54,8 +54,8 @@ def reports_errors(fn: F) -> F:
 def cli(ctx: click.Context, db: str | None) -> None:
     """Socle : assistant documentaire local, sobre et souverain.
 
-    Indexe les documents d'une institution et retrouve les passages qui répondent à une
-    question, sans réseau.
+    Indexe les documents d'une institution et répond aux questions à partir de ces seuls
+    documents, en citant ses sources, sans réseau.
     """
     ctx.obj = {"db": db}
 
