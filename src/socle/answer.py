@@ -36,6 +36,7 @@ from socle.models import Passage
 from socle.retrieve import Retriever
 
 ABSTENTION_MESSAGE = "Je ne trouve pas la réponse dans les documents de cette collection."
+EXTRACTIVE_MODEL = "extractif (sans modèle génératif)"
 AI_NOTICE = "Réponse générée automatiquement par une IA à partir des documents cités ; vérifiez les sources."
 
 # Logistic model of P(the collection answers the question), fitted by
@@ -198,7 +199,7 @@ class Answerer:
 
     @property
     def model_name(self) -> str:
-        return self.generator.name if self.generator else "extractif (sans modèle génératif)"
+        return self.generator.name if self.generator else EXTRACTIVE_MODEL
 
     def answer(
         self,
@@ -217,19 +218,19 @@ class Answerer:
             warnings: list[str] = []
             safe = _without_injections(passages, warnings)
             conf = confidence(terms, safe) if safe else 0.0
+            # Answers read and cite the best document only: supporting sentences found in a
+            # runner-up document were the main source of wrong citations (spf: 0.38 correct
+            # with SmolLM2 over 3 documents), and the prompt is shorter.
+            top_doc = [p for p in safe if p.document_key == safe[0].document_key] if safe else []
             tokens_in = tokens_out = 0
             citations: list[Citation] = []
             if conf < self.threshold:
                 text, citations, abstained, mode = ABSTENTION_MESSAGE, [], True, "extractive"
             elif self.generator is None:
-                text, citations = self._extractive(question, safe)
+                text, citations = self._extractive(question, top_doc)
                 abstained, mode = not citations, "extractive"
             else:
                 try:
-                    # Only the best document's passages: supporting sentences found in a
-                    # runner-up document were the main source of wrong citations (spf: 0.38
-                    # correct with SmolLM2 over 3 documents), and the prompt is shorter.
-                    top_doc = [p for p in safe if p.document_key == safe[0].document_key]
                     text, citations, abstained, tokens_in, tokens_out = self._generative(
                         question, top_doc, history, warnings, on_token, meter
                     )
@@ -242,7 +243,7 @@ class Answerer:
                     warnings.append(f"{exc} Réponse par citation directe des sources.")
                     abstained = False
                 if not abstained and not citations:
-                    text, citations = self._extractive(question, safe)
+                    text, citations = self._extractive(question, top_doc)
                     abstained, mode = not citations, "extractive"
             if abstained:
                 text = ABSTENTION_MESSAGE
@@ -253,7 +254,7 @@ class Answerer:
             citations=citations,
             abstained=abstained,
             mode=mode,  # type: ignore[arg-type]
-            model=self.model_name if mode == "generative" else "extractif (sans modèle génératif)",
+            model=self.model_name if mode == "generative" else EXTRACTIVE_MODEL,
             confidence=conf,
             passages=passages,
             footprint=meter.footprint(tokens_in, tokens_out),
@@ -262,9 +263,8 @@ class Answerer:
 
     # -- extractive ------------------------------------------------------------------------
     def _extractive(self, question: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
-        """Quote the sentences of the best document that answer best, with their source."""
-        top_key = passages[0].document_key
-        candidates = [s for p in passages if p.document_key == top_key for s in _sentences(p)]
+        """Quote the sentences of ``passages`` (the best document's) that answer best, with their source."""
+        candidates = [s for p in passages for s in _sentences(p)]
         candidates = [s for s in candidates if len(s.text.split()) >= 3] or candidates
         if not candidates:
             return ABSTENTION_MESSAGE, []
