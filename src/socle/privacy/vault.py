@@ -1,0 +1,57 @@
+"""Encryption at rest of pseudonym mappings (``pseudonymise`` mode), with Fernet (AES-128-CBC + HMAC-SHA256).
+
+The key is a Fernet key (``socle privacy key`` makes one) given by the ``privacy_key``
+setting or ``SOCLE_PRIVACY_KEY``. It is never stored nor logged: the store keeps only a
+short fingerprint, so that a collection refuses to mix mappings sealed with different keys.
+Losing the key makes the mappings unreadable for good; that is the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from socle.errors import ConfigError, SocleError
+
+KEY_HINT = "définissez SOCLE_PRIVACY_KEY (ou privacy_key dans config.toml) ; « socle privacy key » en génère une"
+
+
+class KeyMismatchError(SocleError):
+    """The key given is not the one that sealed the collection's mappings."""
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def _fernet(key: str) -> Fernet:
+    if not key:
+        raise ConfigError(f"Aucune clé de pseudonymisation : {KEY_HINT}.")
+    try:
+        return Fernet(key.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ConfigError(f"Clé de pseudonymisation invalide (44 caractères base64 attendus) : {KEY_HINT}.") from exc
+
+
+def fingerprint(key: str) -> str:
+    """A short, non-reversible identifier of ``key`` (stored to detect a wrong key early)."""
+    _fernet(key)
+    return hashlib.sha256(b"socle-privacy-key:" + key.strip().encode("ascii")).hexdigest()[:16]
+
+
+def seal(mapping: dict[str, str], key: str) -> bytes:
+    return _fernet(key).encrypt(json.dumps(mapping, ensure_ascii=False).encode("utf-8"))
+
+
+def unseal(token: bytes, key: str) -> dict[str, str]:
+    try:
+        data = _fernet(key).decrypt(token)
+    except InvalidToken as exc:
+        raise KeyMismatchError("Cette clé ne permet pas de déchiffrer les correspondances de la collection.") from exc
+    mapping: dict[str, str] = json.loads(data.decode("utf-8"))
+    return mapping
+
+
+__all__ = ["KeyMismatchError", "fingerprint", "new_key", "seal", "unseal"]
