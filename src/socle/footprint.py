@@ -19,6 +19,7 @@ All four are settings, so an operator can describe their own hardware and grid.
 from __future__ import annotations
 
 import resource
+import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -61,18 +62,55 @@ def _rss_gb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
+class _Shares:
+    """Process CPU time and wall time, shared out among the meters running at once.
+
+    CPU time can only be read for the whole process, and a server answers several
+    requests at a time: between two events (a meter starting or stopping), the CPU and
+    wall time that elapsed are divided equally among the meters then active. The
+    footprints of concurrent requests thus add up to what the process consumed instead of
+    counting it once per request."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active: set[Meter] = set()
+        self.cpu = self.wall = 0.0
+
+    def _tick(self) -> None:
+        cpu, wall = _cpu_seconds(), time.perf_counter()
+        if self.active:
+            n = len(self.active)
+            for m in self.active:
+                m.cpu_s += (cpu - self.cpu) / n
+                m.shared_wall_s += (wall - self.wall) / n
+        self.cpu, self.wall = cpu, wall
+
+    def start(self, meter: Meter) -> None:
+        with self.lock:
+            self._tick()
+            self.active.add(meter)
+
+    def stop(self, meter: Meter) -> None:
+        with self.lock:
+            self._tick()
+            self.active.discard(meter)
+
+
+_shares = _Shares()
+
+
 class Meter:
     """Measures one request: ``with Meter() as m: ...`` then ``m.footprint(...)``."""
 
     def __init__(self, model: FootprintModel | None = None) -> None:
         self.model = model or FootprintModel()
-        self._wall0 = self._cpu0 = 0.0
-        self.wall_s = self.cpu_s = 0.0
+        self._wall0 = 0.0
+        self.wall_s = self.cpu_s = self.shared_wall_s = 0.0
         self.first_token_s: float | None = None
 
     def __enter__(self) -> Meter:
         self._wall0 = time.perf_counter()
-        self._cpu0 = _cpu_seconds()
+        _shares.start(self)
         return self
 
     def first_token(self) -> None:
@@ -80,13 +118,14 @@ class Meter:
             self.first_token_s = time.perf_counter() - self._wall0
 
     def __exit__(self, *exc: object) -> None:
+        _shares.stop(self)
         self.wall_s = time.perf_counter() - self._wall0
-        self.cpu_s = _cpu_seconds() - self._cpu0
 
     def footprint(self, tokens_in: int = 0, tokens_out: int = 0) -> Footprint:
         m = self.model
         memory_gb = _rss_gb()
-        joules = self.cpu_s * m.power_per_core_w + self.wall_s * memory_gb * m.power_per_gb_w
+        # Memory draws power for the time it is held; concurrent requests share that time too.
+        joules = self.cpu_s * m.power_per_core_w + self.shared_wall_s * memory_gb * m.power_per_gb_w
         energy_wh = joules / 3600 * m.pue
         return Footprint(
             wall_s=self.wall_s,

@@ -18,8 +18,11 @@ from socle.analysis import analyse
 from socle.chunk import DEFAULT_MAX_WORDS, chunk_document, index_text
 from socle.embed import Embedder
 from socle.errors import ParseError
+from socle.indexing import annotate, collection_classifier, record_chunk_words
 from socle.models import Chunk, Document
 from socle.parse import is_supported, parse_path
+from socle.parse.socle_export import export_documents_file
+from socle.privacy.policy import DocumentPrivacy
 from socle.store import Store
 
 EMBED_BATCH = 32  # chunks per embedding call: amortises the call, keeps progress fluid
@@ -38,6 +41,9 @@ class IngestReport:
 def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
     """Files to ingest: given files as they are, folders walked recursively (sorted)."""
     for path in paths:
+        if path.is_dir() and (exported := export_documents_file(path)) is not None:
+            yield exported  # a `socle export` folder: its documents, not its chunks or datasheet
+            continue
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
@@ -86,21 +92,26 @@ def prepare_documents(
     """Chunk the documents that are new or changed; count the unchanged ones."""
     todo: list[PreparedDocument] = []
     seen: set[str] = set()
+    store.ensure_collection(collection)  # its settings (privacy mode, chunking) are read and recorded here
+    privacy = DocumentPrivacy.for_collection(store, collection)  # personal data out before chunking
     for doc in documents:
         if doc.key in seen:
             report.failed.append((doc.source, f"{doc.source} : identifiant « {doc.key} » en double, ignoré"))
             continue
         seen.add(doc.key)
         old = store.document_hash(collection, doc.key)
-        if old == doc.content_hash:
+        if old == privacy.content_hash(doc):
             report.unchanged += 1
             continue
+        doc = privacy.protect(doc)
         chunks = chunk_document(doc, max_words)
         if not chunks:
             report.failed.append((doc.source, f"{doc.source} : aucun texte à indexer"))
             continue
         texts = [index_text(doc.title, c, doc.descriptors) for c in chunks]
         todo.append(PreparedDocument(doc, chunks, texts, old is not None))
+    if todo:
+        record_chunk_words(store, collection, max_words)  # provenance for `socle export`
     return todo
 
 
@@ -119,6 +130,7 @@ def index_prepared(
 ) -> None:
     """Embed and store prepared documents, committing each one as soon as it is embedded."""
     store.ensure_collection(collection, embedder.name if embedder else None)
+    classifier = collection_classifier(store, collection, embedder)  # None without a vocabulary
 
     def flush(batch: list[PreparedDocument]) -> None:
         texts = [t for p in batch for t in p.texts]
@@ -128,6 +140,7 @@ def index_prepared(
             n = len(p.chunks)
             vecs: np.ndarray | None = None if vectors is None else vectors[pos : pos + n]
             pos += n
+            annotate(p.document, classifier, vecs)  # keywords, categories (socle.indexing)
             terms = [analyse(t) for t in p.texts]
             store.put_document(collection, p.document, p.chunks, terms, _document_terms(p.document), vecs)
             report.chunks += n

@@ -97,6 +97,20 @@ class Chunk:
     page: int | None = None  # page where the chunk starts
 
 
+@dataclass
+class SourcedDocument(Document):
+    """A document whose ``content_hash`` is given, not computed: the hash of the source it
+    was derived from (a pseudonymised document hashes as its original; a document re-imported
+    from a `socle export` keeps the hash it was exported with), so that an unchanged source
+    is recognised at the next ingestion."""
+
+    source_hash: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return self.source_hash or super().content_hash
+
+
 @dataclass(frozen=True)
 class Passage:
     """A chunk returned by retrieval, with its provenance and scores."""

@@ -19,7 +19,9 @@ built from the store once per collection change (see :mod:`socle.bm25`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,13 @@ from socle.analysis import analyse
 from socle.bm25 import BM25Index
 from socle.embed import Embedder
 from socle.errors import SocleError
+from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
 from socle.store import Store
+
+# Agents' ratings (see socle.service.feedback): a chunk's penalty, in the standard deviations
+# of the fused score, is subtracted from the chunk's score and from its document's.
+Penalties = Callable[[str], Mapping[int, float]]
 
 
 @dataclass
@@ -40,6 +47,7 @@ class _Index:
     run_doc_ids: np.ndarray  # (D,) document id of each run, ascending
     chunk_bm25: BM25Index  # rows = chunks
     doc_bm25: BM25Index  # rows = documents (runs)
+    doc_metadata: dict[int, dict[str, Any]] | None = None  # read on the first filtered search
 
 
 def _build_index(store: Store, collection: str, generation: int) -> _Index:
@@ -80,10 +88,13 @@ class Retriever:
     """Hybrid search over one store. Thread-safe; indexes are cached per collection and
     rebuilt when the collection changes (its generation counter moves)."""
 
-    def __init__(self, store: Store, embedder: Embedder | None, dense_weight: float = 0.75) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder | None, dense_weight: float = 0.75, penalties: Penalties | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
+        self.penalties = penalties
         self._indexes: dict[str, _Index] = {}
         self._lock = threading.Lock()
 
@@ -96,13 +107,23 @@ class Retriever:
                 self._indexes[collection] = idx
             return idx
 
-    def search(self, collection: str, query: str, k: int = 5, per_document: int = 1) -> list[Passage]:
+    def search(
+        self, collection: str, query: str, k: int = 5, per_document: int = 1, *, filters: Filters | None = None
+    ) -> list[Passage]:
         """The ``k`` best documents for ``query``, best first, each as its ``per_document``
-        best passages (in order of their own score)."""
+        best passages (in order of their own score). ``filters`` keeps only the documents
+        whose metadata match (``{"category": "Travail"}``, ``{"keyword": "cookies"}``, see
+        :mod:`socle.indexing.filters`); scores stay standardised over the whole collection."""
         if not query.strip():
             raise SocleError("La question est vide.")
         if k < 1:
             raise SocleError("Le nombre de résultats doit être au moins 1.")
+        # Collections too large for memory are searched inside the database (PostgreSQL).
+        prefers_server_search = getattr(self.store, "prefers_server_search", None)
+        if prefers_server_search is not None and prefers_server_search(collection):
+            from socle.retrieve_candidates import search_candidates
+
+            return search_candidates(self, self.store, collection, query, k, per_document, filters)
         idx = self._index(collection)
         n_docs = len(idx.run_doc_ids)
         if n_docs == 0:
@@ -124,6 +145,17 @@ class Retriever:
             chunk_score = w * _standardise(dense_chunk) + (1 - w) * _standardise(lex_chunk)
         elif not lex_doc.any():
             return []
+        demoted = self.penalties(collection) if self.penalties else None
+        if demoted:
+            doc_score, chunk_score = self._demote(idx, demoted, doc_score, chunk_score)
+        if filters:
+            if idx.doc_metadata is None:
+                idx.doc_metadata = self.store.document_metadata(collection)
+            allowed = document_mask(idx.run_doc_ids, idx.doc_metadata, filters)
+            if not allowed.any():
+                return []
+            doc_score = np.where(allowed, doc_score, -np.inf)
+            k = min(k, int(allowed.sum()))
 
         k = min(k, n_docs)
         top = np.argpartition(-doc_score, k - 1)[:k]
@@ -162,3 +194,39 @@ class Retriever:
                 )
             )
         return passages
+
+    @staticmethod
+    def _demote(
+        idx: _Index, penalties: Mapping[int, float], doc_score: np.ndarray, chunk_score: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Lower down-rated chunks, and their documents by their worst chunk's penalty."""
+        chunk_score = chunk_score.copy()
+        doc_penalty = np.zeros(len(doc_score), dtype=np.float64)
+        wanted = np.fromiter(penalties.keys(), dtype=np.int64, count=len(penalties))
+        for row in np.nonzero(np.isin(idx.chunk_ids, wanted))[0]:
+            penalty = penalties[int(idx.chunk_ids[row])]
+            chunk_score[row] -= penalty
+            run = int(np.searchsorted(idx.run_starts, row, side="right")) - 1
+            doc_penalty[run] = max(doc_penalty[run], penalty)
+        return doc_score - doc_penalty, chunk_score
+
+    def search_many(
+        self,
+        collections: Sequence[str],
+        query: str,
+        k: int = 5,
+        per_document: int = 1,
+        *,
+        filters: Filters | None = None,
+    ) -> list[Passage]:
+        """:meth:`search` over several collections, merged by fused document score (each
+        collection's scores are standardised over that collection, so they compare)."""
+        if len(collections) == 1:
+            return self.search(collections[0], query, k, per_document, filters=filters)
+        merged = [p for c in collections for p in self.search(c, query, k, per_document, filters=filters)]
+        docs: dict[tuple[str, str], float] = {}
+        for p in merged:
+            docs.setdefault((p.collection, p.document_key), p.score)
+        keep = set(sorted(docs, key=lambda d: -docs[d])[:k])
+        chosen = [p for p in merged if (p.collection, p.document_key) in keep]
+        return sorted(chosen, key=lambda p: -p.score)  # stable: a document's passages keep their order

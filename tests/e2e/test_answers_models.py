@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -91,12 +92,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
+def _start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
+    """A real llama.cpp OpenAI-compatible server on loopback (SmolLM2), ready to answer."""
     port = _free_port()
     # The server logs a lot: to a file, since a full pipe would block it.
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+b")
+    log = (folder / f"server-{port}.log").open("w+b")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -118,23 +118,54 @@ def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"model server exited: {log.read().decode(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
+                return proc, base, log
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError("model server did not start in 120 s")
+
+
+@pytest.fixture(scope="module")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
+    proc, base, log = _start_server(tmp_path_factory.mktemp("server"))
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"model server exited: {log.read().decode(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("model server did not start in 120 s")
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
+
+
+def test_killed_model_server_fails_over_and_tells_the_user(
+    corpus_store, embedder, model_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from socle.llm import get_generator
+
+    proc, primary, log = _start_server(tmp_path)
+    try:
+        generator = get_generator("openai", "smollm2", f"{primary},{model_server}", "secret-test-key")
+        answerer = Answerer(Retriever(corpus_store, embedder), embedder, generator)
+        question = "Combien de jours de télétravail par semaine ?"
+        first = answerer.answer("c", question)
+        assert first.mode == "generative" and not any("secours" in w for w in first.warnings)
+        proc.kill()  # the primary server dies
+        proc.wait(timeout=30)
+        second = answerer.answer("c", question)
+        assert second.mode == "generative", second.warnings
+        assert any("serveur de secours" in w for w in second.warnings)
+        _check_grounded(second, corpus_store)
+        assert all("secret-test-key" not in w for w in second.warnings)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
         log.close()
 
 

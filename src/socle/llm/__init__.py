@@ -30,6 +30,7 @@ class Completion:
     tokens_in: int
     tokens_out: int
     model: str
+    notice: str = ""  # shown to the user with the answer (e.g. a fallback server answered)
 
 
 OnToken = Callable[[str], None]
@@ -57,8 +58,11 @@ def get_generator(backend: str, model: str = "", base_url: str = "", api_key: st
 
         return LlamaCppGenerator(model)
     if backend == "openai":
-        from socle.llm.openai import OpenAIGenerator
+        from socle.llm.openai import FailoverGenerator, OpenAIGenerator
 
+        urls = [u.strip() for u in base_url.split(",") if u.strip()]
+        if len(urls) > 1:  # several servers: the first that answers, in order
+            return FailoverGenerator([OpenAIGenerator(base_url=u, model=model, api_key=api_key) for u in urls])
         return OpenAIGenerator(base_url=base_url, model=model, api_key=api_key)
     raise ConfigError(f"Moteur de génération inconnu : « {backend} » (extractive, llamacpp ou openai)")
 

@@ -7,6 +7,8 @@ or shown in error messages.
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 
@@ -79,3 +81,54 @@ class OpenAIGenerator:
             tokens_out=int(usage.get("completion_tokens", len(pieces))),
             model=self.name,
         )
+
+
+class FailoverGenerator:
+    """Several OpenAI-compatible servers, tried in order: a server that fails (refused
+    connection, timeout, 5xx) is skipped for :attr:`cooldown` seconds, and the answer comes
+    from the next one, with a notice telling the user which server answered."""
+
+    def __init__(self, servers: list[OpenAIGenerator], cooldown: float = 30.0) -> None:
+        if not servers:
+            raise ConfigError("Aucun serveur de modèle configuré.")
+        self.servers = servers
+        self.cooldown = cooldown
+        self.name = servers[0].name
+        self._down_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _order(self) -> list[OpenAIGenerator]:
+        now = time.monotonic()
+        with self._lock:
+            up = [s for s in self.servers if self._down_until.get(s.base_url, 0.0) <= now]
+            down = [s for s in self.servers if s not in up]
+        return up + down  # servers in cooldown are tried last, never dropped
+
+    def chat(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 400,
+        temperature: float = 0.1,
+        on_token: OnToken | None = None,
+    ) -> Completion:
+        failures: list[str] = []
+        for server in self._order():
+            try:
+                completion = server.chat(messages, max_tokens=max_tokens, temperature=temperature, on_token=on_token)
+            except SocleError as exc:
+                with self._lock:
+                    self._down_until[server.base_url] = time.monotonic() + self.cooldown
+                failures.append(str(exc))
+                continue
+            if server is not self.servers[0]:
+                host = httpx.URL(server.base_url).host
+                completion = Completion(
+                    completion.text,
+                    completion.tokens_in,
+                    completion.tokens_out,
+                    completion.model,
+                    notice=f"Serveur de modèle principal indisponible : réponse produite par le serveur de secours ({host}).",
+                )
+            return completion
+        raise SocleError("Aucun serveur de modèle n'a répondu : " + " ; ".join(failures))

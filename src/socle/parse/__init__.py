@@ -18,7 +18,7 @@ Parser = Callable[[Path], list[Document]]
 
 def _registry() -> dict[str, Parser]:
     # Imported lazily so that `socle --help` does not pay for lxml, pdfium, etc.
-    from socle.parse import docx, html, jsonl, markdown, odt, pdf, text
+    from socle.parse import docx, html, jsonl, markdown, odt, pdf, socle_export, text
 
     return {
         ".pdf": pdf.parse,
@@ -30,10 +30,11 @@ def _registry() -> dict[str, Parser]:
         ".markdown": markdown.parse,
         ".txt": text.parse,
         ".jsonl": jsonl.parse,
+        ".parquet": socle_export.parse_parquet,  # documents of a `socle export`
     }
 
 
-SUPPORTED_SUFFIXES = (".pdf", ".docx", ".odt", ".html", ".htm", ".md", ".markdown", ".txt", ".jsonl")
+SUPPORTED_SUFFIXES = (".pdf", ".docx", ".odt", ".html", ".htm", ".md", ".markdown", ".txt", ".jsonl", ".parquet")
 
 
 def is_supported(path: Path) -> bool:

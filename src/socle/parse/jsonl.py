@@ -3,7 +3,9 @@
 Each line is an object with a required ``id`` (the document key) and ``text``, an optional
 ``title`` and ``url``; every other field is kept in the document's metadata. Paragraphs
 of ``text`` are separated by newlines. Blank lines are skipped, and so are records whose
-text is blank. A malformed line rejects the whole file, with its line number.
+text is blank. A malformed line rejects the whole file, with its line number. Records of a
+``socle export`` (with ``blocks`` and ``content_hash``) are rebuilt exactly as exported,
+see :mod:`socle.parse.socle_export`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from socle.errors import ParseError
 from socle.models import Block, Document
 from socle.parse._common import decode_bytes, make_block, pick_title, read_bytes
+from socle.parse.socle_export import export_record_document, is_export_record
 
 MIME = "application/x-ndjson"
 
@@ -33,6 +36,9 @@ def parse(path: Path) -> list[Document]:
         if key in seen:
             raise ParseError(f"{path}, ligne {number} : identifiant « {key} » déjà utilisé ligne {seen[key]}")
         seen[key] = number
+        if is_export_record(record):  # a `socle export` file: blocks and metadata as exported
+            documents.append(export_record_document(record, f"{path}, ligne {number}"))
+            continue
         text = _required_str(record, "text", path, number, allow_empty=True)
         blocks = _text_blocks(text)
         if not blocks:

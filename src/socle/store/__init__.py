@@ -2,7 +2,7 @@
 
 The :class:`Store` protocol is what the rest of Socle uses; :func:`open_store` picks the
 backend from a URL or path (``sqlite:///chemin.db`` or a plain path: the embedded
-default). A PostgreSQL backend will plug in here with the same protocol.
+default) or ``postgresql://…`` (:mod:`socle.store.postgres`, several workers and machines).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from socle.models import Chunk, Document
+from socle.store.service import ServiceStore
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class IndexData:
     doc_terms: list[np.ndarray]  # int32 term ids of each whole document
 
 
-class Store(Protocol):
+class Store(ServiceStore, Protocol):
     def ensure_collection(self, name: str, embedder: str | None = None) -> None: ...
     def collections(self) -> list[CollectionInfo]: ...
     def documents(self, collection: str) -> list[DocumentInfo]: ...
@@ -91,6 +92,8 @@ class Store(Protocol):
     def index_data(self, collection: str) -> IndexData: ...
     def chunk_records(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]: ...
     def collection_settings(self, collection: str) -> dict[str, Any]: ...
+    def update_collection_settings(self, name: str, **values: Any) -> dict[str, Any]: ...
+    def document_metadata(self, collection: str) -> dict[int, dict[str, Any]]: ...
     def record_answer(self, record: dict[str, Any]) -> int: ...
     def answers(self, collection: str | None = None) -> list[dict[str, Any]]: ...
     def close(self) -> None: ...
@@ -103,7 +106,13 @@ def open_store(url: str | Path) -> Store:
 
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("Le stockage PostgreSQL n'est pas encore disponible dans cette version.")
+        try:
+            from socle.store.postgres import PostgresStore
+        except ImportError as exc:
+            raise ConfigError(
+                "Le stockage PostgreSQL demande des modules supplémentaires : pip install 'socle[postgres]'."
+            ) from exc
+        return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
     return SQLiteStore(Path(text))

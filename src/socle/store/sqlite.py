@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ import numpy as np
 from socle.errors import NotFoundError, StoreError
 from socle.models import Chunk, Document
 from socle.store import ChunkRecord, CollectionInfo, DocumentInfo, IndexData
+from socle.store.corpus import CorpusTables, blocks_layout, m005_document_blocks
+from socle.store.service import ServiceTables, m006_evaluations
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -131,24 +135,189 @@ def m003_term_ids(db: sqlite3.Connection) -> None:
     db.executemany("INSERT INTO terms (term, id) VALUES (?, ?)", vocab.items())
 
 
+@migration
+def m004_service(db: sqlite3.Connection) -> None:
+    # The web service: accounts, API keys, per-collection grants, assistants, an append-only
+    # audit log, feedback on answers, validated corrections, and ingestion jobs.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE grants (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            collection TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('reader', 'editor')),
+            PRIMARY KEY (user_id, collection)
+        );
+        CREATE TABLE assistants (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            instructions TEXT NOT NULL DEFAULT '',
+            collections TEXT NOT NULL,
+            examples TEXT NOT NULL DEFAULT '[]',
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            username TEXT,
+            action TEXT NOT NULL,
+            assistant TEXT,
+            collections TEXT NOT NULL DEFAULT '[]',
+            question TEXT,
+            answer_id INTEGER,
+            sources TEXT NOT NULL DEFAULT '[]',
+            footprint TEXT NOT NULL DEFAULT '{}',
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_at ON audit(at);
+        ALTER TABLE answers ADD COLUMN username TEXT;
+        ALTER TABLE answers ADD COLUMN assistant TEXT;
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            answer_id INTEGER NOT NULL REFERENCES answers(id),
+            username TEXT,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            comment TEXT NOT NULL DEFAULT '',
+            correction TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX feedback_answer ON feedback(answer_id);
+        CREATE TABLE passage_votes (
+            chunk_id INTEGER NOT NULL,
+            collection TEXT NOT NULL,
+            up INTEGER NOT NULL DEFAULT 0,
+            down INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection, chunk_id)
+        );
+        CREATE TABLE corrections (
+            id INTEGER PRIMARY KEY,
+            collection TEXT NOT NULL,
+            question TEXT NOT NULL,
+            text TEXT NOT NULL,
+            embedding BLOB,
+            feedback_id INTEGER REFERENCES feedback(id),
+            author TEXT,
+            validated_by TEXT,
+            validated_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX corrections_collection ON corrections(collection);
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            collection TEXT NOT NULL,
+            username TEXT,
+            status TEXT NOT NULL,
+            total INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            report TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+    # Triggers hold ";" inside their body: executed one by one, not through _execute_script.
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_no_{event.lower()} BEFORE {event} ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+        )
+
+
+migration(m005_document_blocks)  # document block layouts, see socle.store.corpus
+migration(m006_evaluations)  # `socle eval` results, see socle.store.service
+
+
+@migration
+def m007_privacy(db: sqlite3.Connection) -> None:
+    # Personal data removed at ingestion, per document (counts by type, never the values),
+    # and the encrypted pseudonym mapping in `pseudonymise` mode: see socle.privacy.
+    _execute_script(
+        db,
+        """
+        CREATE TABLE privacy_records (
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            document_key TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            counts TEXT NOT NULL DEFAULT '{}',
+            mapping BLOB,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (collection_id, document_key)
+        )
+        """,
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLiteStore:
+class SQLiteStore(ServiceTables, CorpusTables):
+    """One SQLite file, safe to share between threads (the web service's worker threads):
+    each thread gets its own connection, and writes of this process are serialised by a
+    lock on top of SQLite's own locking (WAL mode: readers never wait for the writer)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._vocab: dict[str, int] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 10000")
             self._migrate()
-            self._vocab: dict[str, int] = {}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"Impossible d'ouvrir la base {path} : {exc}") from exc
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self._write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                self._vocab.clear()  # term ids handed out inside a rolled-back transaction are void
+                raise
 
     # -- schema ------------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -170,7 +339,11 @@ class SQLiteStore:
         return [r[0] for r in self.db.execute("SELECT name FROM _migrations ORDER BY name")]
 
     def close(self) -> None:
-        self.db.close()
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     # -- collections -----------------------------------------------------------------------
     def _collection_id(self, name: str) -> int:
@@ -315,8 +488,7 @@ class SQLiteStore:
         if len(chunk_terms) != len(chunks) or (embeddings is not None and len(embeddings) != len(chunks)):
             raise StoreError("Incohérence interne : autant de termes et de vecteurs que de passages sont attendus.")
         cid = self._collection_id(collection)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._writing():
             self._delete_document_rows(cid, document.key)
             cur = self.db.execute(
                 "INSERT INTO documents (collection_id, key, title, source, url, mime, metadata, text, content_hash,"
@@ -336,6 +508,7 @@ class SQLiteStore:
                 ),
             )
             doc_id = cur.lastrowid
+            self.db.execute("UPDATE documents SET blocks = ? WHERE id = ?", (blocks_layout(document), doc_id))
             for i, chunk in enumerate(chunks):
                 blob = None if embeddings is None else np.ascontiguousarray(embeddings[i], dtype=np.float32).tobytes()
                 self.db.execute(
@@ -354,23 +527,13 @@ class SQLiteStore:
                     ),
                 )
             self.db.execute("UPDATE collections SET generation = generation + 1 WHERE id = ?", (cid,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            self._vocab.clear()  # ids handed out inside the rolled-back transaction are void
-            raise
 
     def remove_document(self, collection: str, key: str) -> bool:
         cid = self._collection_id(collection)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._writing():
             removed = self._delete_document_rows(cid, key)
             if removed:
                 self.db.execute("UPDATE collections SET generation = generation + 1 WHERE id = ?", (cid,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return removed
 
     # -- search ------------------------------------------------------------------------------
@@ -439,7 +602,7 @@ class SQLiteStore:
         """Store one answer with its citations and footprint; returns its id."""
         cur = self.db.execute(
             "INSERT INTO answers (created_at, collection, question, answer, abstained, mode, model, confidence,"
-            " citations, footprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " citations, footprint, username, assistant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _now(),
                 record["collection"],
@@ -451,6 +614,8 @@ class SQLiteStore:
                 float(record["confidence"]),
                 json.dumps(record["citations"], ensure_ascii=False),
                 json.dumps(record["footprint"]),
+                record.get("username"),
+                record.get("assistant"),
             ),
         )
         return int(cur.lastrowid or 0)
@@ -481,3 +646,38 @@ class SQLiteStore:
             d["footprint"] = json.loads(d["footprint"])
             out.append(d)
         return out
+
+    # -- privacy -----------------------------------------------------------------------------
+    def put_privacy_record(
+        self, collection: str, key: str, mode: str, counts: dict[str, Any], mapping: bytes | None
+    ) -> None:
+        """What pseudonymisation removed from one document (replacing any earlier record)."""
+        cid = self._collection_id(collection)
+        with self._writing() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO privacy_records (collection_id, document_key, mode, counts, mapping, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (cid, key, mode, json.dumps(counts), mapping, _now()),
+            )
+
+    def privacy_records(self, collection: str) -> list[dict[str, Any]]:
+        """Records of the documents currently in the collection, by document key."""
+        cid = self._collection_id(collection)
+        rows = self.db.execute(
+            "SELECT p.document_key, p.mode, p.counts, p.mapping IS NOT NULL, p.created_at FROM privacy_records p"
+            " JOIN documents d ON d.collection_id = p.collection_id AND d.key = p.document_key"
+            " WHERE p.collection_id = ? ORDER BY p.document_key",
+            (cid,),
+        ).fetchall()
+        return [
+            {"document": r[0], "mode": r[1], "counts": json.loads(r[2]), "has_mapping": bool(r[3]), "created_at": r[4]}
+            for r in rows
+        ]
+
+    def privacy_mapping(self, collection: str, key: str) -> bytes | None:
+        """The encrypted pseudonym mapping of one document, if it has one."""
+        cid = self._collection_id(collection)
+        row = self.db.execute(
+            "SELECT mapping FROM privacy_records WHERE collection_id = ? AND document_key = ?", (cid, key)
+        ).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])

@@ -1,0 +1,412 @@
+"""HTTP API under ``/v1``, described by the OpenAPI schema at ``/openapi.json``.
+
+``POST /v1/chat/completions`` and ``GET /v1/models`` follow OpenAI's chat API, so any
+OpenAI client library works: the ``model`` is an assistant's name, and the response
+carries an extra ``socle`` object (answer id for feedback, citations, footprint, AI mark).
+
+Streaming (``"stream": true``) sends server-sent events. While a language model writes,
+its raw text travels in ``socle.preview`` deltas only; the ``content`` delta carries the
+answer once every sentence has been checked against the sources, so a client never
+receives a claim that verification removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from socle.answer import Answer, answer_record
+from socle.errors import SocleError
+from socle.models import Passage
+from socle.service.app import get_service, require_principal
+from socle.service.auth import Principal
+from socle.service.core import Service
+from socle.store.service import AUDIT_FIELDS, Assistant
+
+router = APIRouter(prefix="/v1", tags=["API"])
+Caller = Annotated[Principal, Depends(require_principal)]
+Svc = Annotated[Service, Depends(get_service)]
+
+
+# -- models (assistants) ---------------------------------------------------------------------
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = Field(description="Nom de l'assistant (voir GET /v1/models).")
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=4096)
+    user: str | None = None
+    socle_choice: str | None = Field(
+        default=None, description="Assistant ChatMD : titre de la réponse visée par le bouton choisi."
+    )
+
+
+def _history(messages: list[ChatMessage], choice: str | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """The question (last user message) and the previous (question, answer) pairs.
+    System messages from the client are ignored: an assistant's instructions come from Socle."""
+    turns = [m for m in messages if m.role in ("user", "assistant")]
+    if choice and (not turns or turns[-1].role != "user"):
+        return choice, []
+    if not turns or turns[-1].role != "user":
+        raise SocleError("Le dernier message doit venir de l'utilisateur (role « user »).")
+    history: list[tuple[str, str]] = []
+    pending: str | None = None
+    for m in turns[:-1]:
+        if m.role == "user":
+            pending = m.text()
+        elif pending is not None:
+            history.append((pending, m.text()))
+            pending = None
+    return turns[-1].text(), history[-6:]
+
+
+def socle_extra(answer: Answer, answer_id: int) -> dict[str, Any]:
+    from socle.service.chatmd_assistant import render_markdown
+
+    record = answer_record(answer)
+    return {
+        "html": str(render_markdown(answer.text)) if answer.mode == "chatmd" else None,
+        "choices": answer.choices,
+        "response_title": answer.response_title,
+        "answer_id": answer_id,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "model": answer.model,
+        "confidence": record["confidence"],
+        "citations": record["citations"],
+        "footprint": record["footprint"],
+        "warnings": answer.warnings,
+        "ai_generated": answer.ai_generated,
+        "notice": answer.ai_notice,
+        "closest_passages": [passage_json(p) for p in answer.passages[:3]] if answer.abstained else [],
+    }
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    return {
+        "collection": p.collection,
+        "document": p.document_key,
+        "title": p.document_title,
+        "text": p.text,
+        "start": p.start,
+        "end": p.end,
+        "location": p.location,
+        "page": p.page,
+        "source": p.source,
+        "url": p.url,
+        "score": round(p.score, 4),
+        "passage_id": p.chunk_id,
+    }
+
+
+@router.get("/models", summary="Assistants accessibles (format OpenAI)")
+def list_models(principal: Caller, service: Svc) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [
+            {"id": a.name, "object": "model", "created": 0, "owned_by": "socle", "title": a.title}
+            for a in service.assistants(principal)
+        ],
+    }
+
+
+@router.post("/chat/completions", summary="Réponse sourcée d'un assistant (compatible OpenAI)", response_model=None)
+async def chat_completions(body: ChatRequest, principal: Caller, service: Svc) -> Response | dict[str, Any]:
+    question, history = _history(body.messages, body.socle_choice)
+    created = int(time.time())
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    service.assistant(principal, body.model)  # 404 before anything streams
+
+    if not body.stream:
+        answer, answer_id = await run_in_threadpool(
+            service.ask, principal, body.model, question, history, None, body.socle_choice
+        )
+        return {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": body.model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": answer.footprint.tokens_in,
+                "completion_tokens": answer.footprint.tokens_out,
+                "total_tokens": answer.footprint.tokens_in + answer.footprint.tokens_out,
+            },
+            "socle": socle_extra(answer, answer_id),
+        }
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def on_token(piece: str) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, ("token", piece))
+
+    async def produce() -> None:
+        try:
+            result = await run_in_threadpool(
+                service.ask, principal, body.model, question, history, on_token, body.socle_choice
+            )
+            await queue.put(("done", result))
+        except Exception as exc:  # reported in the stream: the HTTP status is already sent
+            await queue.put(("error", exc))
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
+        payload: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": body.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        if extra is not None:
+            payload["socle"] = extra
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    async def events() -> AsyncIterator[str]:
+        task = asyncio.create_task(produce())
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "token":
+                    yield chunk({}, extra={"preview": value})
+                elif kind == "error":
+                    message = str(value) if isinstance(value, SocleError) else "Erreur interne du serveur."
+                    yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
+                    break
+                else:
+                    answer, answer_id = value
+                    yield chunk({"content": answer.text})
+                    yield chunk({}, finish="stop", extra=socle_extra(answer, answer_id))
+                    break
+            yield "data: [DONE]\n\n"
+        finally:
+            await task  # the answer is recorded and audited even if the client went away
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+# -- assistants ------------------------------------------------------------------------------
+class AssistantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=63)
+    title: str = Field(min_length=1, max_length=200)
+    collections: list[str] = Field(min_length=1)
+    instructions: str = Field(default="", max_length=8000)
+    examples: list[str] = Field(default_factory=list, max_length=20)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+def assistant_json(a: Assistant) -> dict[str, Any]:
+    data = asdict(a)
+    data["chatmd"] = "chatmd" in a.settings  # the ChatMD source stays out of listings
+    data["settings"] = {k: v for k, v in a.settings.items() if k != "chatmd"}
+    return data
+
+
+@router.get("/assistants", summary="Assistants accessibles")
+def list_assistants(principal: Caller, service: Svc) -> list[dict[str, Any]]:
+    return [assistant_json(a) for a in service.assistants(principal)]
+
+
+@router.post("/assistants", summary="Créer ou remplacer un assistant (éditeur des collections)", status_code=201)
+def create_assistant(body: AssistantIn, principal: Caller, service: Svc) -> dict[str, Any]:
+    settings = {"threshold": body.threshold} if body.threshold is not None else {}
+    saved = service.save_assistant(
+        principal,
+        Assistant(
+            name=body.name,
+            title=body.title,
+            collections=body.collections,
+            instructions=body.instructions,
+            examples=body.examples,
+            settings=settings,
+        ),
+    )
+    return assistant_json(saved)
+
+
+@router.get("/assistants/{name}", summary="Un assistant (et, pour un chatbot ChatMD, son message initial)")
+def get_assistant(name: str, principal: Caller, service: Svc) -> dict[str, Any]:
+    data = assistant_json(service.assistant(principal, name))
+    intro = service.chatbot_intro(principal, name)
+    if intro is not None:
+        data["chatmd"] = {"text": intro["text"], "html": str(intro["html"]), "choices": intro["choices"]}
+    return data
+
+
+@router.post("/assistants/chatmd", summary="Importer un chatbot ChatMD (fichier Markdown)", status_code=201)
+async def import_chatmd_assistant(
+    principal: Caller,
+    service: Svc,
+    file: Annotated[UploadFile, File()],
+    collection: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    text = (await file.read(5_000_000)).decode("utf-8", errors="replace")
+    assistant, notices = await run_in_threadpool(
+        service.import_chatmd, principal, text, file.filename or "", collection or None
+    )
+    return {"name": assistant.name, "collections": assistant.collections, "unsupported": notices}
+
+
+@router.delete("/assistants/{name}", summary="Supprimer un assistant")
+def delete_assistant(name: str, principal: Caller, service: Svc) -> dict[str, Any]:
+    return {"deleted": service.delete_assistant(principal, name)}
+
+
+# -- collections and documents ---------------------------------------------------------------
+class CollectionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=63)
+
+
+@router.get("/collections", summary="Collections lisibles")
+def list_collections(principal: Caller, service: Svc) -> list[dict[str, Any]]:
+    return service.collections(principal)
+
+
+@router.post("/collections", summary="Créer une collection (administrateur)", status_code=201)
+def create_collection(body: CollectionIn, principal: Caller, service: Svc) -> dict[str, Any]:
+    service.create_collection(principal, body.name)
+    return {"name": body.name}
+
+
+@router.get("/documents", summary="Documents d'une collection")
+def list_documents(collection: str, principal: Caller, service: Svc) -> list[dict[str, Any]]:
+    return service.documents(principal, collection)
+
+
+@router.get("/collections/{name}/facets", summary="Catégories et mots-clés d'une collection (filtres)")
+def collection_facets(name: str, principal: Caller, service: Svc) -> dict[str, Any]:
+    return {k: [{"value": v, "documents": n} for v, n in items] for k, items in service.facets(principal, name).items()}
+
+
+@router.get("/documents/content", summary="Texte d'un document (vue des citations)")
+def document_content(collection: str, key: str, principal: Caller, service: Svc) -> dict[str, Any]:
+    return service.document(principal, collection, key)
+
+
+@router.post("/documents", summary="Téléverser des documents (indexation en tâche de fond)", status_code=202)
+async def upload_documents(
+    principal: Caller,
+    service: Svc,
+    request: Request,
+    collection: Annotated[str, Form()],
+    files: Annotated[list[UploadFile], File()],
+) -> dict[str, Any]:
+    limit = service.settings.max_upload_mb * 1024 * 1024
+    received = []
+    for f in files:
+        data = await f.read(limit + 1)
+        if len(data) > limit:
+            raise SocleError(f"« {f.filename} » dépasse la taille maximale ({service.settings.max_upload_mb} Mo).")
+        received.append((f.filename or "document", data))
+    job = await run_in_threadpool(service.upload, principal, collection, received)
+    return {"job": job, "status_url": f"/v1/jobs/{job}"}
+
+
+@router.get("/jobs/{job_id}", summary="Avancement d'une indexation")
+def get_job(job_id: int, principal: Caller, service: Svc) -> dict[str, Any]:
+    return service.job(principal, job_id)
+
+
+@router.delete("/documents", summary="Supprimer un document")
+def delete_document(collection: str, key: str, principal: Caller, service: Svc) -> dict[str, Any]:
+    return {"deleted": service.delete_document(principal, collection, key)}
+
+
+# -- search ----------------------------------------------------------------------------------
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=4000)
+    collections: list[str] = Field(default_factory=list)
+    assistant: str | None = None
+    k: int = Field(default=5, ge=1, le=50)
+    filters: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description='Filtres sur les métadonnées : {"category": …}, {"keyword": …} ou tout autre champ.',
+    )
+
+
+@router.post("/search", summary="Recherche hybride (passages), avec filtres facultatifs")
+def search(body: SearchRequest, principal: Caller, service: Svc) -> dict[str, Any]:
+    passages = service.search(principal, body.collections, body.query, body.k, body.assistant, body.filters)
+    return {"results": [passage_json(p) for p in passages]}
+
+
+# -- feedback --------------------------------------------------------------------------------
+class FeedbackIn(BaseModel):
+    answer_id: int
+    useful: bool
+    comment: str = Field(default="", max_length=4000)
+    correction: str = Field(default="", max_length=4000)
+
+
+@router.post("/feedback", summary="Évaluer une réponse (utile / pas utile, commentaire, correction)", status_code=201)
+def feedback(body: FeedbackIn, principal: Caller, service: Svc) -> dict[str, Any]:
+    return service.rate(principal, body.answer_id, body.useful, body.comment, body.correction)
+
+
+@router.get("/corrections", summary="Corrections en attente de validation (éditeurs)")
+def pending_corrections(principal: Caller, service: Svc) -> list[dict[str, Any]]:
+    return service.pending_corrections(principal)
+
+
+@router.post("/corrections/{correction_id}/validate", summary="Valider une correction (éditeur)")
+def validate_correction(correction_id: int, principal: Caller, service: Svc) -> dict[str, Any]:
+    return service.validate_correction(principal, correction_id)
+
+
+# -- audit -----------------------------------------------------------------------------------
+@router.get("/audit", summary="Journal d'audit (administrateurs ; éditeurs : leurs collections)", response_model=None)
+def audit(
+    principal: Caller,
+    service: Svc,
+    format: Annotated[Literal["json", "jsonl", "csv"], Query()] = "json",
+    since_id: int = 0,
+    limit: Annotated[int | None, Query(ge=1, le=100000)] = None,
+) -> Response | list[dict[str, Any]]:
+    rows = service.audit(principal, since_id, limit)
+    if format == "json":
+        return rows
+    if format == "jsonl":
+        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        return Response(body, media_type="application/x-ndjson", headers=_attachment("audit.jsonl"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_FIELDS)
+    for r in rows:
+        writer.writerow(
+            [json.dumps(r[f], ensure_ascii=False) if isinstance(r[f], (list, dict)) else r[f] for f in AUDIT_FIELDS]
+        )
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("audit.csv"))
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/me", summary="Utilisateur courant et ses droits")
+def me(principal: Caller) -> JSONResponse:
+    return JSONResponse({"username": principal.username, "admin": principal.is_admin, "grants": principal.grants})

@@ -1,0 +1,463 @@
+"""What the web interface and the HTTP API do, independent of HTTP.
+
+One :class:`Service` per process holds the store, the embedder, one shared
+:class:`~socle.retrieve.Retriever` (one in-memory index per collection, rebuilt when the
+collection changes, whoever changed it), the language model if any, and the feedback
+model. Every method takes the :class:`~socle.service.auth.Principal` making the request
+and checks its permissions before touching a collection; every question, search, upload,
+deletion and rating is appended to the audit log.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from socle.answer import Answer, Answerer, answer_record
+from socle.config import Settings, home_dir
+from socle.embed import Embedder, get_embedder
+from socle.errors import NotFoundError, SocleError
+from socle.footprint import FootprintModel, Meter
+from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
+from socle.llm import Generator, OnToken, get_generator
+from socle.models import Passage
+from socle.retrieve import Retriever
+from socle.service.auth import PermissionDenied, Principal
+from socle.service.chatmd_assistant import (
+    ChatbotCache,
+    Loaded,
+    fallback_answer,
+    import_chatmd,
+    initial_message,
+    response_answer,
+)
+from socle.service.feedback import Feedback
+from socle.service.names import check_name, slugify
+from socle.store import open_store
+from socle.store.service import Assistant
+
+QuestionFilter = Callable[[str, Sequence[str]], str]
+
+
+def _sources(answer: Answer) -> list[dict[str, Any]]:
+    return [
+        {
+            "collection": c.collection,
+            "document": c.document_key,
+            "title": c.document_title,
+            "passage_id": c.passage_id,
+            "location": c.location,
+        }
+        for c in answer.citations
+    ]
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | bool | None = True,
+        question_filter: QuestionFilter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = open_store(settings.db)
+        self.embedder = embedder or get_embedder(settings.embedder)
+        self.feedback = Feedback(self.store, self.embedder)
+        self.retriever = Retriever(self.store, self.embedder, settings.dense_weight, penalties=self.feedback.penalties)
+        if generator is True:
+            generator = get_generator(
+                settings.llm_backend, settings.llm_model, settings.llm_base_url, settings.llm_api_key
+            )
+        self.generator: Generator | None = generator or None
+        self.footprint_model = FootprintModel(
+            power_per_core_w=settings.power_per_core_w, pue=settings.pue, carbon_g_per_kwh=settings.carbon_g_per_kwh
+        )
+        # Pseudonymises questions before they reach the model and the audit log (privacy).
+        self.question_filter = question_filter
+        # Ingestion is CPU-bound and the store has one writer: one job at a time, in order.
+        self._ingestion = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-ingest")
+        self._model_lock = threading.Lock()  # one generation at a time on a local model
+        self.uploads = home_dir() / "uploads"
+        self.chatbots = ChatbotCache(self.embedder)
+
+    def close(self) -> None:
+        self._ingestion.shutdown(wait=True)
+        self.store.close()
+
+    # -- assistants --------------------------------------------------------------------------
+    def assistant(self, principal: Principal, name: str) -> Assistant:
+        found = self.store.get_assistant(name)
+        # Someone who may not use an assistant is told it does not exist (no information leak).
+        if found is None or not principal.can_use(found):
+            raise NotFoundError(f"L'assistant « {name} » n'existe pas ou ne vous est pas accessible.")
+        return found
+
+    def assistants(self, principal: Principal) -> list[Assistant]:
+        return [a for a in self.store.assistants() if principal.can_use(a)]
+
+    def save_assistant(self, principal: Principal, assistant: Assistant) -> Assistant:
+        check_name(assistant.name, "l'assistant")
+        if not assistant.collections:
+            raise SocleError("Un assistant doit lire au moins une collection.")
+        for c in assistant.collections:
+            check_name(c, "collection")
+            principal.require_edit(c)
+        existing = self.store.get_assistant(assistant.name)
+        if existing is not None:
+            for c in existing.collections:
+                principal.require_edit(c)
+        for c in assistant.collections:
+            self.store.ensure_collection(c, self.embedder.name)
+        assistant.created_by = assistant.created_by or principal.username
+        saved = self.store.put_assistant(assistant)
+        self._audit(principal, "assistant", assistant=saved.name, collections=saved.collections)
+        return saved
+
+    def delete_assistant(self, principal: Principal, name: str) -> bool:
+        found = self.assistant(principal, name)
+        for c in found.collections:
+            principal.require_edit(c)
+        removed = self.store.delete_assistant(name)
+        self._audit(principal, "assistant_delete", assistant=name, collections=found.collections)
+        return removed
+
+    # -- questions ---------------------------------------------------------------------------
+    def filter_question(self, question: str, collections: Sequence[str]) -> str:
+        return self.question_filter(question, collections) if self.question_filter else question
+
+    def ask(
+        self,
+        principal: Principal,
+        assistant_name: str,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        on_token: OnToken | None = None,
+        choice: str | None = None,
+    ) -> tuple[Answer, int]:
+        """Answer ``question`` with the assistant; returns the answer and its stored id.
+        ``choice`` is the target of a clicked ChatMD button (its response is returned as is)."""
+        assistant = self.assistant(principal, assistant_name)
+        question = question.strip() or (choice or "")
+        if not question:
+            raise SocleError("La question est vide.")
+        if len(question) > 4000:
+            raise SocleError("La question est trop longue (4 000 caractères au plus).")
+        question = self.filter_question(question, assistant.collections)
+        history = [(self.filter_question(q, assistant.collections), a) for q, a in history]
+        threshold = float(assistant.settings.get("threshold", self.settings.answer_threshold))
+        answerer = Answerer(
+            self.retriever,
+            self.embedder,
+            self.generator,
+            threshold=threshold,
+            footprint_model=self.footprint_model,
+            instructions=assistant.instructions,
+            corrections=self.feedback.lookup,
+        )
+        loaded = self.chatbots.get(assistant)
+        answer: Answer | None = None
+        if loaded is not None:  # a ChatMD chatbot: its own responses first
+            answer = self._chatmd_response(loaded, assistant, question, choice)
+        elif choice:
+            raise SocleError("Cet assistant ne propose pas de choix.")
+        if answer is None:
+            if self.generator is not None and self.settings.llm_backend == "llamacpp":
+                with self._model_lock:  # llama.cpp contexts are not re-entrant
+                    answer = answerer.answer(assistant.collections, question, history=history, on_token=on_token)
+            else:
+                answer = answerer.answer(assistant.collections, question, history=history, on_token=on_token)
+            if loaded is not None:
+                answer = fallback_answer(loaded.chatbot, answer)
+        record = answer_record(answer) | {"username": principal.username, "assistant": assistant.name}
+        answer_id = self.store.record_answer(record)
+        self._audit(
+            principal,
+            "ask",
+            assistant=assistant.name,
+            collections=assistant.collections,
+            question=question,
+            answer_id=answer_id,
+            sources=_sources(answer),
+            footprint=answer.footprint.as_dict(),
+            detail={"abstained": answer.abstained, "mode": answer.mode, "model": answer.model},
+        )
+        return answer, answer_id
+
+    def _chatmd_response(
+        self, loaded: Loaded, assistant: Assistant, question: str, choice: str | None
+    ) -> Answer | None:
+        collection = ",".join(assistant.collections)
+        with Meter(self.footprint_model) as meter:
+            if choice:
+                answer = response_answer(loaded.chatbot, choice, question, collection, meter)
+                if answer is None:
+                    raise NotFoundError(f"Le choix « {choice} » ne mène à aucune réponse de ce chatbot.")
+                return answer
+            match = loaded.matcher.match(question)
+            if match is None:
+                return None
+            # The teacher may have added documents beside the responses: when one of them
+            # matches the question better than the chosen response, answer from it instead.
+            top = self.retriever.search_many(assistant.collections, question, k=1)
+            if top and not top[0].document_key.startswith("chatmd:") and (top[0].dense_score or 0) > match.similarity:
+                return None
+        return response_answer(loaded.chatbot, match.response.title, question, collection, meter, match.score)
+
+    def chatbot_intro(self, principal: Principal, name: str) -> dict[str, Any] | None:
+        """The initial message and buttons of a ChatMD assistant (None for other assistants)."""
+        loaded = self.chatbots.get(self.assistant(principal, name))
+        return None if loaded is None else initial_message(loaded.chatbot)
+
+    def import_chatmd(
+        self, principal: Principal, text: str, filename: str = "", collection: str | None = None
+    ) -> tuple[Assistant, list[str]]:
+        """Create an assistant from a ChatMD file; returns it and the French notices about
+        features Socle does not support."""
+        from socle.chatmd import parse_chatmd
+
+        chatbot = parse_chatmd(text)
+        target = collection or slugify(chatbot.title or filename or "chatbot")
+        if self.store.get_assistant(slugify(chatbot.title or "chatbot")) is None:
+            if not principal.is_admin and not principal.can_edit(target):
+                raise PermissionDenied(f"Vous n'avez pas le droit de modifier la collection « {target} ».")
+        else:
+            principal.require_edit(target)
+        assistant, parsed, _ = import_chatmd(
+            self.store,
+            self.embedder,
+            text,
+            source=filename,
+            collection=target,
+            created_by=principal.username,
+            chunk_words=self.settings.chunk_words,
+        )
+        self._audit(principal, "assistant", assistant=assistant.name, collections=assistant.collections)
+        return assistant, [u.message for u in parsed.unsupported]
+
+    def search(
+        self,
+        principal: Principal,
+        collections: Sequence[str],
+        query: str,
+        k: int = 5,
+        assistant: str | None = None,
+        filters: dict[str, str | list[str]] | None = None,
+    ) -> list[Passage]:
+        if assistant:
+            collections = self.assistant(principal, assistant).collections
+        if not collections:
+            raise SocleError("Indiquez une collection ou un assistant.")
+        principal.require_read(collections)
+        for c in collections:
+            self.store.collection_settings(c)  # NotFoundError for an unknown collection
+        if not 1 <= k <= 50:
+            raise SocleError("k doit être compris entre 1 et 50.")
+        query = self.filter_question(query, collections)
+        passages = self.retriever.search_many(list(collections), query, k=k, filters=filters or None)
+        self._audit(
+            principal,
+            "search",
+            assistant=assistant,
+            collections=list(collections),
+            question=query,
+            sources=[
+                {"collection": p.collection, "document": p.document_key, "passage_id": p.chunk_id} for p in passages
+            ],
+        )
+        return passages
+
+    # -- documents ---------------------------------------------------------------------------
+    def collections(self, principal: Principal) -> list[dict[str, Any]]:
+        return [
+            asdict(c) | {"role": "admin" if principal.is_admin else principal.grants[c.name]}
+            for c in self.store.collections()
+            if principal.can_read(c.name)
+        ]
+
+    def create_collection(self, principal: Principal, name: str) -> None:
+        principal.require_admin()
+        check_name(name, "collection")
+        self.store.ensure_collection(name, self.embedder.name)
+        self._audit(principal, "collection", collections=[name])
+
+    def documents(self, principal: Principal, collection: str) -> list[dict[str, Any]]:
+        principal.require_read([collection])
+        return [asdict(d) for d in self.store.documents(collection)]
+
+    def document(self, principal: Principal, collection: str, key: str) -> dict[str, Any]:
+        """A document's text and metadata, for the citation view."""
+        principal.require_read([collection])
+        doc = self.store.document_text(collection, key)
+        if doc is None:
+            raise NotFoundError(f"Le document « {key} » n'existe pas dans « {collection} ».")
+        return doc
+
+    def facets(self, principal: Principal, collection: str) -> dict[str, list[tuple[str, int]]]:
+        """Categories and automatic keywords of a collection with document counts (filters)."""
+        from socle.indexing import facets
+
+        principal.require_read([collection])
+        return facets(self.store, collection)
+
+    def correction(self, principal: Principal, correction_id: int) -> dict[str, Any]:
+        for c in self.store.all_corrections():
+            if c.id == correction_id:
+                principal.require_read([p for p in c.collection.split(",") if p])
+                return {
+                    "id": c.id,
+                    "question": c.question,
+                    "text": c.text,
+                    "validated_by": c.validated_by,
+                    "validated_at": c.validated_at,
+                }
+        raise NotFoundError(f"La correction {correction_id} n'existe pas.")
+
+    def upload(self, principal: Principal, collection: str, files: Sequence[tuple[str, bytes]]) -> int:
+        """Save the files under the collection's upload folder and ingest them in the
+        background; returns the job id whose progress :meth:`job` reports."""
+        check_name(collection, "collection")
+        principal.require_edit(collection)
+        if not files:
+            raise SocleError("Aucun fichier reçu.")
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        folder = self.uploads / collection
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for filename, data in files:
+            if len(data) > limit:
+                raise SocleError(f"« {filename} » dépasse la taille maximale ({self.settings.max_upload_mb} Mo).")
+            safe = Path(filename).name.strip().replace("\x00", "")
+            if not safe or safe.startswith("."):
+                raise SocleError(f"Nom de fichier refusé : « {filename} ».")
+            paths.append((folder / safe, data))
+        self.store.ensure_collection(collection, self.embedder.name)
+        for path, data in paths:
+            path.write_bytes(data)
+        job = self.store.create_job(collection, principal.username, len(paths))
+        self._ingestion.submit(self._run_ingestion, principal, job, collection, [p for p, _ in paths])
+        return job
+
+    def _run_ingestion(self, principal: Principal, job: int, collection: str, paths: list[Path]) -> None:
+        report = IngestReport()
+        meter = Meter(self.footprint_model)  # ingestion takes its share of the CPU, not the answers
+        meter.__enter__()
+        try:
+            self.store.update_job(job, status="running", done=0)
+            documents = parse_files(paths, report)
+            prepared = prepare_documents(self.store, collection, documents, report, self.settings.chunk_words)
+            total = sum(len(p.chunks) for p in prepared)
+            self.store.update_job(job, status="running", done=0, report={"chunks_total": total})
+            done = 0
+
+            def progress(n: int) -> None:
+                nonlocal done
+                done += n
+                self.store.update_job(job, status="running", done=done, report={"chunks_total": total})
+
+            index_prepared(self.store, self.embedder, collection, prepared, report, on_chunks=progress)
+            status = "done"
+        except Exception as exc:  # reported in the job, never lost silently
+            report.failed.append(("", f"Erreur pendant l'indexation : {exc}"))
+            status = "failed"
+        meter.__exit__(None, None, None)
+        summary = {
+            "footprint": meter.footprint().as_dict(),
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "chunks": report.chunks,
+            "failed": [{"source": Path(s).name, "message": m} for s, m in report.failed],
+        }
+        self.store.update_job(job, status=status, done=report.chunks, report=summary)
+        self._audit(principal, "upload", collections=[collection], detail={"job": job, **summary})
+
+    def job(self, principal: Principal, job_id: int) -> dict[str, Any]:
+        job = self.store.job(job_id)
+        if job is None or not principal.can_read(job["collection"]):
+            raise NotFoundError(f"La tâche {job_id} n'existe pas.")
+        return job
+
+    def delete_document(self, principal: Principal, collection: str, key: str) -> bool:
+        principal.require_edit(collection)
+        removed = self.store.remove_document(collection, key)
+        if not removed:
+            raise NotFoundError(f"Le document « {key} » n'existe pas dans « {collection} ».")
+        self._audit(principal, "delete", collections=[collection], detail={"document": key})
+        return removed
+
+    # -- feedback ----------------------------------------------------------------------------
+    def rate(
+        self, principal: Principal, answer_id: int, useful: bool, comment: str = "", correction: str = ""
+    ) -> dict[str, Any]:
+        answer = self.store.answer(answer_id)
+        collections = [c for c in (answer or {}).get("collection", "").split(",") if c]
+        if answer is None or not all(principal.can_read(c) for c in collections):
+            raise NotFoundError(f"La réponse {answer_id} n'existe pas.")
+        if answer["username"] != principal.username and not all(principal.can_edit(c) for c in collections):
+            raise PermissionDenied("Seul l'auteur de la question (ou un éditeur) peut évaluer cette réponse.")
+        comment, correction = comment.strip()[:4000], correction.strip()[:4000]
+        feedback_id = self.store.add_feedback(answer_id, principal.username, 1 if useful else -1, comment, correction)
+        correction_id = None
+        validated = False
+        if correction:
+            validated = all(principal.can_edit(c) for c in collections)
+            correction_id = self.store.add_correction(
+                answer["collection"],
+                answer["question"],
+                correction,
+                self.embedder.embed_query(answer["question"]),
+                feedback_id,
+                principal.username,
+                validated_by=principal.username if validated else None,
+            )
+        self._audit(
+            principal,
+            "feedback",
+            assistant=answer["assistant"],
+            collections=collections,
+            answer_id=answer_id,
+            detail={"useful": useful, "comment": bool(comment), "correction": correction_id, "validated": validated},
+        )
+        return {"id": feedback_id, "correction_id": correction_id, "correction_validated": validated}
+
+    def validate_correction(self, principal: Principal, correction_id: int) -> dict[str, Any]:
+        found = next((c for c in self.store.all_corrections() if c.id == correction_id), None)
+        if found is None:
+            raise NotFoundError(f"La correction {correction_id} n'existe pas.")
+        for c in found.collection.split(","):
+            principal.require_edit(c)
+        done = self.store.validate_correction(correction_id, principal.username)
+        self._audit(principal, "validate", collections=found.collection.split(","), detail={"correction": done.id})
+        return {"id": done.id, "validated_by": done.validated_by, "validated_at": done.validated_at}
+
+    def pending_corrections(self, principal: Principal) -> list[dict[str, Any]]:
+        return [
+            {"id": c.id, "collection": c.collection, "question": c.question, "text": c.text, "author": c.author}
+            for c in self.store.all_corrections()
+            if c.validated_at is None and all(principal.can_edit(x) for x in c.collection.split(","))
+        ]
+
+    # -- audit -------------------------------------------------------------------------------
+    def _audit(self, principal: Principal | None, action: str, **entry: Any) -> None:
+        self.store.append_audit({"username": principal.username if principal else None, "action": action, **entry})
+
+    def audit(self, principal: Principal, since_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """Admins read everything; editors read the rows of the collections they edit."""
+        rows = self.store.audit_entries(since_id, limit)
+        if principal.is_admin:
+            return rows
+        editable = {c for c, role in principal.grants.items() if role == "editor"}
+        if not editable:
+            raise PermissionDenied("Réservé aux administrateurs et aux éditeurs.")
+        return [r for r in rows if r["collections"] and set(r["collections"]) <= editable]
+
+    def audit_login(self, username: str, ok: bool, client: str | None) -> None:
+        self.store.append_audit(
+            {"username": username, "action": "login" if ok else "login_failed", "detail": {"client": client}}
+        )

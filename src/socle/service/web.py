@@ -1,0 +1,337 @@
+"""The web interface for agents, in French: server-rendered pages (Jinja2) with one small
+script for streaming and uploads. Every page works without JavaScript (forms post to the
+server), nothing is loaded from another site, and the markup follows RGAA basics: a
+language, landmarks, a skip link, labelled fields, visible focus, sufficient contrast.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # what request.form() yields (fastapi.UploadFile subclasses it)
+
+from socle.errors import SocleError
+from socle.service.api import socle_extra
+from socle.service.app import (
+    Unauthenticated,
+    check_csrf,
+    csrf_token,
+    current_principal,
+    get_service,
+)
+from socle.service.assistant_file import parse_assistant_markdown
+from socle.service.auth import PermissionDenied, Principal, authenticate_password
+from socle.service.core import Service
+from socle.service.names import slugify
+from socle.store.service import Assistant
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+Svc = Annotated[Service, Depends(get_service)]
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def page_principal(request: Request) -> Principal:
+    principal = current_principal(request)
+    if principal is None:
+        raise Unauthenticated("Connectez-vous.")
+    return principal
+
+
+Page = Annotated[Principal, Depends(page_principal)]
+
+
+def render(request: Request, name: str, principal: Principal | None, status: int = 200, **context: Any) -> Response:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": principal, "csrf": csrf_token(request), **context},
+        status_code=status,
+    )
+
+
+def document_link(collection: str, key: str, start: int | None = None, end: int | None = None) -> str:
+    url = f"/documents/{quote(collection)}?cle={quote(key, safe='')}"
+    if start is not None and end is not None:
+        url += f"&debut={start}&fin={end}#citation"
+    return url
+
+
+def answer_html(text: str) -> Markup:
+    """The answer with its [n] markers turned into links to the matching citation."""
+    escaped = str(escape(text))
+    return Markup(_MARKER.sub(lambda m: f'<a href="#source-{m.group(1)}" class="marker">[{m.group(1)}]</a>', escaped))
+
+
+templates.env.globals.update(document_link=document_link, answer_html=answer_html)
+
+
+# -- login -----------------------------------------------------------------------------------
+@router.get("/connexion", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return render(request, "login.html", None)
+
+
+@router.post("/connexion")
+def login(
+    request: Request,
+    service: Svc,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    client = request.client.host if request.client else None
+    wait = request.app.state.limiter.allow(f"login:{client}")
+    principal = None if wait > 0 else authenticate_password(service.store, username.strip(), password)
+    service.audit_login(username.strip()[:64], principal is not None, client)
+    if principal is None:
+        message = "Trop de tentatives : patientez une minute." if wait > 0 else "Identifiant ou mot de passe incorrect."
+        return render(request, "login.html", None, status=401, error=message, username=username)
+    request.session.clear()  # a new session at login (no fixation)
+    request.session["uid"] = principal.user.id
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/deconnexion")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/connexion", status_code=303)
+
+
+# -- assistants and questions ----------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, principal: Page, service: Svc) -> Response:
+    return render(
+        request,
+        "home.html",
+        principal,
+        assistants=service.assistants(principal),
+        collections=service.collections(principal),
+    )
+
+
+@router.get("/a/{name}", response_class=HTMLResponse)
+def assistant_page(request: Request, name: str, principal: Page, service: Svc) -> Response:
+    notices = request.session.pop("notices", None)
+    return render(
+        request,
+        "assistant.html",
+        principal,
+        assistant=service.assistant(principal, name),
+        intro=service.chatbot_intro(principal, name),
+        notices=notices,
+    )
+
+
+@router.post("/a/{name}", response_class=HTMLResponse)
+async def ask_form(
+    request: Request,
+    name: str,
+    principal: Page,
+    service: Svc,
+    question: Annotated[str, Form()] = "",
+    choice: Annotated[str | None, Form()] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The same question as the API, for browsers without JavaScript (``choice``: a
+    ChatMD button)."""
+    check_csrf(request, csrf)
+    assistant = service.assistant(principal, name)
+    intro = service.chatbot_intro(principal, name)
+    try:
+        answer, answer_id = await run_in_threadpool(service.ask, principal, name, question, (), None, choice)
+    except SocleError as exc:
+        return render(
+            request, "assistant.html", principal, status=400, assistant=assistant, intro=intro, error=str(exc)
+        )
+    return render(
+        request,
+        "assistant.html",
+        principal,
+        assistant=assistant,
+        intro=intro,
+        question=question or choice,
+        answer=socle_extra(answer, answer_id) | {"text": answer.text},
+    )
+
+
+@router.post("/a/{name}/avis")
+def rate_form(
+    request: Request,
+    name: str,
+    principal: Page,
+    service: Svc,
+    answer_id: Annotated[int, Form()],
+    useful: Annotated[str, Form()],
+    comment: Annotated[str, Form()] = "",
+    correction: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    service.rate(principal, answer_id, useful == "oui", comment, correction)
+    return RedirectResponse(f"/a/{quote(name)}?merci=1", status_code=303)
+
+
+@router.get("/documents/{collection}", response_class=HTMLResponse)
+def document_page(
+    request: Request,
+    collection: str,
+    principal: Page,
+    service: Svc,
+    cle: str,
+    debut: int | None = None,
+    fin: int | None = None,
+) -> Response:
+    doc = service.document(principal, collection, cle)
+    text: str = doc["text"]
+    before = middle = ""
+    after = text
+    if debut is not None and fin is not None and 0 <= debut < fin <= len(text):
+        before, middle, after = text[:debut], text[debut:fin], text[fin:]
+    return render(request, "document.html", principal, doc=doc, before=before, middle=middle, after=after)
+
+
+@router.get("/corrections/{correction_id}", response_class=HTMLResponse)
+def correction_page(request: Request, correction_id: int, principal: Page, service: Svc) -> Response:
+    return render(request, "correction.html", principal, correction=service.correction(principal, correction_id))
+
+
+# -- creating assistants, uploading documents ------------------------------------------------
+@router.get("/assistants/nouveau", response_class=HTMLResponse)
+def new_assistant_page(request: Request, principal: Page, service: Svc) -> Response:
+    editable = [c for c in service.collections(principal) if principal.can_edit(c["name"])]
+    return render(request, "assistant_form.html", principal, collections=editable, form={})
+
+
+@router.post("/assistants/nouveau", response_class=HTMLResponse)
+async def new_assistant(request: Request, principal: Page, service: Svc) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    editable = [c for c in service.collections(principal) if principal.can_edit(c["name"])]
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    try:
+        chatmd = form.get("chatmd")
+        upload = form.get("fichier")
+        if isinstance(chatmd, UploadFile) and chatmd.filename:
+            text = (await chatmd.read(5_000_000)).decode("utf-8", errors="replace")
+            target = values.get("nouvelle_collection", "").strip()
+            imported, notices = await run_in_threadpool(
+                service.import_chatmd, principal, text, chatmd.filename, slugify(target) if target else None
+            )
+            request.session["notices"] = notices
+            return RedirectResponse(f"/a/{quote(imported.name)}", 303)
+        if isinstance(upload, UploadFile) and upload.filename:
+            assistant = parse_assistant_markdown((await upload.read(200_000)).decode("utf-8", errors="replace"))
+        else:
+            chosen = [str(c) for c in form.getlist("collections")]
+            new = values.get("nouvelle_collection", "").strip()
+            if new:
+                chosen.append(slugify(new))
+            title = values.get("title", "").strip()
+            if not title:
+                raise SocleError("Donnez un nom à l'assistant.")
+            assistant = Assistant(
+                name=slugify(title),
+                title=title,
+                collections=chosen,
+                instructions=values.get("instructions", "").strip(),
+                examples=[q.strip() for q in values.get("examples", "").splitlines() if q.strip()],
+            )
+        saved = await run_in_threadpool(service.save_assistant, principal, assistant)
+    except SocleError as exc:
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return render(
+            request, "assistant_form.html", principal, status=status, collections=editable, form=values, error=str(exc)
+        )
+    return RedirectResponse(f"/collections/{quote(saved.collections[0])}?assistant={quote(saved.name)}", 303)
+
+
+@router.get("/collections/{name}", response_class=HTMLResponse)
+def collection_page(request: Request, name: str, principal: Page, service: Svc, tache: int | None = None) -> Response:
+    documents = service.documents(principal, name)
+    job = service.job(principal, tache) if tache else None
+    return render(
+        request,
+        "collection.html",
+        principal,
+        collection=name,
+        documents=documents,
+        can_edit=principal.can_edit(name),
+        job=job,
+        assistants=[a for a in service.assistants(principal) if name in a.collections],
+        facets=service.facets(principal, name),
+    )
+
+
+@router.post("/collections/{name}/televerser")
+async def upload_form(request: Request, name: str, principal: Page, service: Svc) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    files = []
+    for f in form.getlist("fichiers"):
+        if isinstance(f, UploadFile) and f.filename:
+            files.append((f.filename, await f.read(service.settings.max_upload_mb * 1024 * 1024 + 1)))
+    job = await run_in_threadpool(service.upload, principal, name, files)
+    return RedirectResponse(f"/collections/{quote(name)}?tache={job}", status_code=303)
+
+
+# -- administration --------------------------------------------------------------------------
+@router.get("/journal", response_class=HTMLResponse)
+def audit_page(request: Request, principal: Page, service: Svc) -> Response:
+    rows = service.audit(principal)
+    return render(
+        request,
+        "audit.html",
+        principal,
+        rows=list(reversed(rows[-300:])),
+        total=len(rows),
+        pending=service.pending_corrections(principal),
+    )
+
+
+@router.post("/corrections/{correction_id}/valider")
+def validate_form(
+    request: Request, correction_id: int, principal: Page, service: Svc, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    service.validate_correction(principal, correction_id)
+    return RedirectResponse("/journal", status_code=303)
+
+
+# -- transparency ------------------------------------------------------------------------------
+@router.get("/a/{name}/fiche", response_class=HTMLResponse)
+def card_page(request: Request, name: str, principal: Page, service: Svc) -> Response:
+    from socle.transparency import assistant_card
+
+    service.assistant(principal, name)  # 404 for those who may not use it
+    card = assistant_card(service.store, service.settings, name)
+    return render(request, "card.html", principal, card=card)
+
+
+@router.get("/empreinte", response_class=HTMLResponse)
+def footprint_page(request: Request, principal: Page, service: Svc, par: str = "assistant") -> Response:
+    from socle.transparency import footprint_totals
+
+    principal.require_admin()
+    group = par if par in ("assistant", "collection", "day") else "assistant"
+    rows = footprint_totals(service.store, group)
+    return render(request, "footprint.html", principal, rows=rows, group=group)
+
+
+@router.get("/empreinte.svg")
+def footprint_chart(request: Request, principal: Page, service: Svc, par: str = "assistant") -> Response:
+    from socle.transparency import footprint_svg, footprint_totals
+
+    principal.require_admin()
+    group = par if par in ("assistant", "collection", "day") else "assistant"
+    return Response(footprint_svg(footprint_totals(service.store, group), group), media_type="image/svg+xml")
