@@ -364,3 +364,18 @@ def test_web_forms_upload_documents_and_assistant_files(env: Env, client: TestCl
     )
     assert made.status_code == 303, made.text
     assert env.service.store.get_assistant("aide-accueil") is not None
+
+
+def test_questions_are_pseudonymised_before_model_and_audit(env: Env, client: TestClient) -> None:
+    from socle.privacy.policy import set_collection_mode
+
+    set_collection_mode(env.service.store, "demo", "anonymise")
+    question = "Je suis Paul Martin (paul.martin@mairie-exemple.fr), combien de jours de télétravail par semaine ?"
+    body = {"model": "demo", "messages": [{"role": "user", "content": question}]}
+    reply = client.post("/v1/chat/completions", json=body, headers=auth(env.keys["alice"])).json()
+    assert reply["socle"]["citations"]  # still answered
+    stored = env.service.store.answer(reply["socle"]["answer_id"])
+    audit = [r for r in env.service.store.audit_entries() if r["action"] == "ask"][-1]
+    for text in (stored["question"], audit["question"]):  # type: ignore[index]
+        assert "paul.martin@mairie-exemple.fr" not in text and "Paul Martin" not in text
+        assert "[EMAIL_1]" in text

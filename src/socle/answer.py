@@ -61,6 +61,9 @@ _INJECTION = re.compile(
     r"|(r[ée]pond(s|ez)|[ée]cri(s|vez))\s+(uniquement|seulement|toujours)\s+(par|avec|en)\b",
     re.IGNORECASE,
 )
+# Pseudonyms put in questions by privacy protection ([PERSONNE_1], [EMAIL_2]…): they carry
+# nothing to search for, and would count as question terms no passage contains.
+_PSEUDONYM = re.compile(r"\[[A-Z_]+_\d+\]")
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
@@ -253,10 +256,10 @@ class Answerer:
         meter = Meter(self.footprint_model)
         with meter:
             collections = [collection] if isinstance(collection, str) else list(collection)
-            query = _retrieval_query(question, history)
+            query = _retrieval_query(_PSEUDONYM.sub(" ", question), history)
             passages = self.retriever.search_many(collections, query, k=3, per_document=2)
             passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))[: self.n_passages]
-            terms = set(analyse(question))
+            terms = set(analyse(_PSEUDONYM.sub(" ", question)))
             warnings: list[str] = []
             safe = _without_injections(passages, warnings)
             conf = confidence(terms, safe) if safe else 0.0

@@ -105,6 +105,17 @@ def _answerer(settings: Settings, retriever: Any, embedder: Any, model: str | No
     )
 
 
+def _protect_question(store: Any, settings: Settings, collection: str, question: str) -> str:
+    """The question without its personal data when the collection is protected: it reaches
+    neither the model nor the answers table with them (socle.privacy)."""
+    from socle.privacy.policy import collection_mode
+    from socle.privacy.pseudonymise import pseudonymise_question
+
+    if collection_mode(store, collection, settings.privacy_mode) == "off":
+        return question
+    return pseudonymise_question(question)[0]
+
+
 def _print_answer(answer: Any, streamed: bool) -> None:
     """The answer, its sources (or the closest passages), the AI mark and the footprint."""
     if not streamed or answer.mode != "generative" or answer.abstained:
@@ -334,7 +345,7 @@ def ask(
     store, embedder = _open(settings)
     answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, model, backend)
     stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
-    answer = answerer.answer(collection, question, on_token=stream)
+    answer = answerer.answer(collection, _protect_question(store, settings, collection, question), on_token=stream)
     record = answer_record(answer)
     record["id"] = store.record_answer(record)
     if as_json:
@@ -372,6 +383,7 @@ def chat(ctx: click.Context, collection: str, model: str | None, backend: str | 
             return
         if not question:
             continue
+        question = _protect_question(store, settings, collection, question)
         try:
             answer = answerer.answer(
                 collection, question, history=history, on_token=lambda piece: click.echo(piece, nl=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -237,4 +238,13 @@ def app_from_env() -> FastAPI:
     environment and the config file, as for every other command."""
     from socle.config import load_settings
 
-    return create_app(load_settings())
+    settings = load_settings()
+    app = create_app(settings)
+
+    def warm() -> None:  # the French NER pipeline takes seconds to load: not on the first question
+        from socle.privacy import get_detector
+
+        get_detector()
+
+    threading.Thread(target=warm, name="socle-warm", daemon=True).start()
+    return app

@@ -79,7 +79,7 @@ class Service:
             power_per_core_w=settings.power_per_core_w, pue=settings.pue, carbon_g_per_kwh=settings.carbon_g_per_kwh
         )
         # Pseudonymises questions before they reach the model and the audit log (privacy).
-        self.question_filter = question_filter
+        self.question_filter: QuestionFilter = question_filter or self._privacy_filter
         # Ingestion is CPU-bound and the store has one writer: one job at a time, in order.
         self._ingestion = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-ingest")
         self._model_lock = threading.Lock()  # one generation at a time on a local model
@@ -128,8 +128,19 @@ class Service:
         return removed
 
     # -- questions ---------------------------------------------------------------------------
+    def _privacy_filter(self, question: str, collections: Sequence[str]) -> str:
+        """Personal data out of a question when any collection it reads is protected: the
+        question then reaches neither the model, nor the answers table, nor the audit log
+        with the names, e-mails, numbers… it carried (docs/privacy.md)."""
+        from socle.privacy.policy import collection_mode
+        from socle.privacy.pseudonymise import pseudonymise_question
+
+        if all(collection_mode(self.store, c, self.settings.privacy_mode) == "off" for c in collections):
+            return question
+        return pseudonymise_question(question)[0]
+
     def filter_question(self, question: str, collections: Sequence[str]) -> str:
-        return self.question_filter(question, collections) if self.question_filter else question
+        return self.question_filter(question, collections)
 
     def ask(
         self,
