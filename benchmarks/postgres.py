@@ -390,6 +390,39 @@ def make_keys(store: Any, clients: int) -> list[str]:
     return keys
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process and all its descendants."""
+    import psutil
+
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def postgres_pid(url: str) -> int | None:
+    """The postmaster's pid, when PostgreSQL runs on this machine."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_postmaster_start_time(), current_setting('data_directory')").fetchone()
+    pidfile = Path(str(row[1])) / "postmaster.pid" if row else None
+    try:
+        return int(pidfile.read_text().split()[0]) if pidfile else None
+    except (OSError, ValueError):
+        return None
+
+
 def throughput(
     url: str, workers: int, keys: list[str], questions: list[str], collection: str, seconds: float, home: Path
 ) -> dict[str, Any]:
@@ -458,7 +491,9 @@ def throughput(
             return time.perf_counter() - t0
 
         phase(max(10.0, 4.0 * workers), record=False)  # every worker loads its model and index
+        cpu_before = cpu_seconds(server.pid), cpu_seconds(postgres_pid(url))
         wall = phase(seconds, record=True)
+        cpu_after = cpu_seconds(server.pid), cpu_seconds(postgres_pid(url))
     finally:
         server.terminate()
         try:
@@ -474,6 +509,9 @@ def throughput(
         "throughput_rps": round(len(ok) / wall, 2),
         "p50_ms": round(pct(ok, 0.5) * 1000, 1),
         "p95_ms": round(pct(ok, 0.95) * 1000, 1),
+        # CPU spent per request by the socle processes and by PostgreSQL: what sizing needs.
+        "socle_cpu_ms_per_request": round((cpu_after[0] - cpu_before[0]) / max(len(ok), 1) * 1000, 1),
+        "postgres_cpu_ms_per_request": round((cpu_after[1] - cpu_before[1]) / max(len(ok), 1) * 1000, 1),
         "errors_sample": errors[:3],
     }
     log(f"  {workers} worker(s) on {collection}: {result['throughput_rps']} req/s, p50 {result['p50_ms']} ms")
@@ -492,8 +530,13 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--candidates", type=int, help="chunks fetched by each signal (server-side search)")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
+    if args.candidates:
+        import socle.retrieve_candidates
+
+        socle.retrieve_candidates.CANDIDATES = args.candidates
     if not (SHARED / "corpus.jsonl").exists():
         print(f"Évaluation absente ({SHARED}) : banc ignoré.")
         return
@@ -553,7 +596,7 @@ def main() -> None:
             results["hnsw_build_seconds"] = round(time.perf_counter() - t0, 1)
             log(f"  {results['hnsw_build_seconds']} s")
         existing = {c.name: c.chunks for c in store.collections()}[BIG]
-        if existing < args.chunks:
+        if args.chunks - existing >= CHUNKS_PER_DOC:
             log(f"incremental ingestion (HNSW index live): {args.chunks - existing} chunks")
             count = (args.chunks - existing) // CHUNKS_PER_DOC
             first = existing // CHUNKS_PER_DOC + 1
@@ -640,6 +683,8 @@ def print_table(r: dict[str, Any]) -> None:
                 print(
                     f"    {collection:<6} {w['workers']} worker(s): {w['throughput_rps']:>7} req/s"
                     f"  x{w['throughput_rps'] / base:.2f}  p50 {w['p50_ms']} ms  p95 {w['p95_ms']} ms  errors {w['errors']}"
+                    f"  CPU/request: socle {w.get('socle_cpu_ms_per_request')} ms,"
+                    f" PostgreSQL {w.get('postgres_cpu_ms_per_request')} ms"
                 )
 
 

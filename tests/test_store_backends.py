@@ -52,7 +52,15 @@ def pg_server() -> Iterator[Any]:
                 conn.execute(f"ALTER SYSTEM SET {setting} = off".encode())
             conn.execute("SELECT pg_reload_conf()")
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            conn.execute("SELECT '[1,2,3]'::vector <=> '[3,2,1]'::vector")
+            # Full-size vectors and an HNSW index: the code paths that use AVX-512.
+            conn.execute(
+                "SELECT (array_fill(0.5::real, ARRAY[384]))::vector <=> (array_fill(0.25::real, ARRAY[384]))::vector"
+            )
+            conn.execute(
+                "CREATE TEMP TABLE probe AS SELECT (array_fill(random()::real, ARRAY[384]))::vector(384) AS v "
+                "FROM generate_series(1, 200)"
+            )
+            conn.execute("CREATE INDEX ON probe USING hnsw (v vector_cosine_ops)")
     except psycopg.OperationalError as exc:
         server.cleanup()
         pytest.skip(
@@ -511,6 +519,10 @@ def test_server_side_search_finds_the_same_best_documents(demo_store: Any, demo_
             assert best[0].document_key == in_memory.search("demo", q, k=1)[0].document_key, q
             assert best[0].dense_score is not None and best[0].text
         assert server.search("demo", "horaires", k=6, filters={"keyword": "zzz-absent"}) == []
+        # Agents' down-votes demote a passage and its document, as in memory.
+        first = server.search("demo", QUESTIONS[0], k=2)
+        demoted = Retriever(demo_pg, embedder, penalties=lambda _c: {first[0].chunk_id: 100.0})
+        assert demoted.search("demo", QUESTIONS[0], k=2)[0].document_key != first[0].document_key
         lexical_only = Retriever(demo_pg, None).search("demo", "acte de naissance", k=2)
         assert lexical_only[0].source.endswith("faq-etat-civil.txt") and lexical_only[0].dense_score is None
     finally:
@@ -572,6 +584,7 @@ def test_postgres_concurrent_writers_share_one_vocabulary(pg_url: str) -> None:
     check = stores[0]
     known = set(check.term_ids(sorted(words)))
     assert len(known) == len(words)  # one id per term, whoever wrote it first
+    assert max(known) <= len(known) + 10  # ids stay dense (the in-memory index is sized by them)
     for collection in ("rh", "musee"):
         data = check.index_data(collection)
         assert len(data.doc_ids) == 9

@@ -322,17 +322,27 @@ class PostgresStore(PostgresServiceTables):
     def _resolve_terms(self, conn: psycopg.Connection[Any], terms: set[str]) -> dict[str, int]:
         """Ids of ``terms``, adding unknown ones to the vocabulary, inside the caller's
         transaction. New terms are inserted in sorted order, so that concurrent writers
-        always lock them in the same order (no deadlock between workers)."""
+        always lock them in the same order (no deadlock between workers). Known terms are
+        looked up first: an INSERT that meets a conflict still burns an id, and the
+        in-memory BM25 index is sized by the largest id."""
         with self._vocab_lock:
             found = {t: self._vocab[t] for t in terms if t in self._vocab}
-        missing = sorted(t for t in terms if t not in found)
+        missing = [t for t in terms if t not in found]
         if missing:
-            conn.execute(
-                "INSERT INTO terms (term) SELECT t FROM unnest(%s::text[]) AS t ORDER BY t ON CONFLICT (term) DO NOTHING",
-                (missing,),
-            )
             rows = conn.execute("SELECT term, id FROM terms WHERE term = ANY(%s::text[])", (missing,)).fetchall()
             found.update((str(r[0]), int(r[1])) for r in rows)
+        new = sorted(t for t in missing if t not in found)
+        if new:
+            rows = conn.execute(
+                "INSERT INTO terms (term) SELECT t FROM unnest(%s::text[]) AS t ORDER BY t"
+                " ON CONFLICT (term) DO NOTHING RETURNING term, id",
+                (new,),
+            ).fetchall()
+            found.update((str(r[0]), int(r[1])) for r in rows)
+            raced = [t for t in new if t not in found]  # inserted meanwhile by another writer
+            if raced:
+                rows = conn.execute("SELECT term, id FROM terms WHERE term = ANY(%s::text[])", (raced,)).fetchall()
+                found.update((str(r[0]), int(r[1])) for r in rows)
         return found
 
     @staticmethod

@@ -18,7 +18,12 @@ server-side search needs:
   stop words) over accent-folded text (``socle_unaccent``), with a GIN index;
 - ``chunks.embedding`` as a pgvector ``vector``; one HNSW index (``vector_cosine_ops``)
   per collection, partial (``WHERE collection_id = N``) on ``embedding::vector(dim)``,
-  created when the collection receives its first vectors (see ``PostgresStore``).
+  created when the collection receives its first vectors (see ``PostgresStore``);
+- vectors (1.5 KB at 384 dimensions) are stored out of line (pgvector's default TOAST
+  storage): chunk rows stay small, so that the full-text step, which reads thousands of
+  rows per question, reads few pages (keeping them inline made it several times slower);
+- larger statistics on ``chunks.tsv`` (10,000 most common lexemes instead of 1,000): they
+  give the lexical score its inverse document frequencies (see ``postgres_search``).
 
 Accents: ``socle_unaccent(text)`` is an IMMUTABLE function (so that it can feed a generated
 column and its index). When the ``unaccent`` extension is available it wraps
@@ -167,6 +172,7 @@ def m002_corpus(conn: psycopg.Connection[Any]) -> None:
             tsv tsvector GENERATED ALWAYS AS
                 (to_tsvector('socle_french'::regconfig, socle_unaccent(context || ' ' || text))) STORED
         );
+        ALTER TABLE chunks ALTER COLUMN tsv SET STATISTICS 1000;
         CREATE INDEX chunks_document ON chunks (document_id, ordinal);
         CREATE INDEX chunks_collection ON chunks (collection_id, document_id);
         CREATE INDEX chunks_tsv ON chunks USING gin (tsv)

@@ -16,9 +16,12 @@ lexeme gets an inverse document frequency from the statistics PostgreSQL keeps f
 ``tsv`` column (``pg_stats.most_common_elems``, refreshed by ``ANALYZE``/autovacuum; a
 lexeme absent from them is rarer than all of them); a chunk scores the sum of the IDF of
 the lexemes it contains, plus its ``ts_rank_cd`` as a tie-breaker (how close together
-and how often they occur). Lexemes found in more than :data:`FREQUENT` of the chunks are
-left out of the candidate query when rarer ones remain: matching them would rank a large
-part of the table for little information (they still count in step 3).
+and how often they occur). Only the rarest lexemes select lexical candidates, as many as
+keep the expected number of matching chunks within :data:`ROW_BUDGET`: PostgreSQL has no
+top-k pruning of OR queries, so matching a common lexeme would score a large part of the
+table row by row, for little information, and the cost would grow with the collection.
+Common lexemes still count in the score, and dense candidates cover questions made only
+of common words.
 
 The collection id and the vector dimension are written into the SQL as literals, not
 passed as parameters: the planner can only use a partial index (``WHERE collection_id =
@@ -40,33 +43,37 @@ from psycopg import sql
 from socle.store.candidates import Candidates
 
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
-FREQUENT = 0.05  # lexemes in more than 5 % of the chunks do not select candidates
+ROW_BUDGET = 5000  # chunks the lexical step may score, whatever the collection's size
 STATS_TTL = 300.0  # seconds between two reads of pg_stats
 _stats_lock = threading.Lock()
-_stats: dict[str, tuple[float, dict[str, float], float]] = {}  # database -> (read at, freqs, floor)
+# database -> (read at, lexeme frequencies, frequency of the others, rows of the table)
+_stats: dict[str, tuple[float, dict[str, float], float, float]] = {}
 
 
-def lexeme_frequencies(conn: psycopg.Connection[Any]) -> tuple[dict[str, float], float]:
-    """Fraction of chunks containing each common lexeme, and the frequency assumed for the
-    others (half the rarest common one), from PostgreSQL's column statistics."""
+def lexeme_frequencies(conn: psycopg.Connection[Any]) -> tuple[dict[str, float], float, float]:
+    """Fraction of chunks containing each common lexeme, the frequency assumed for the
+    others (half the rarest common one), and the number of chunks, from PostgreSQL's
+    statistics (all collections together)."""
     key = str(conn.info.dbname) + "@" + str(conn.info.host) + ":" + str(conn.info.port)
     with _stats_lock:
         cached = _stats.get(key)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     row = conn.execute(
         "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
         " WHERE schemaname = current_schema() AND tablename = 'chunks' AND attname = 'tsv'"
     ).fetchone()
+    size = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass").fetchone()
     freqs: dict[str, float] = {}
     floor = 1e-4
     if row and row[0] and row[1]:
         # The frequencies array ends with the minimum, maximum and null frequency.
         freqs = {str(e): float(f) for e, f in zip(row[0], row[1][: len(row[0])], strict=True)}
         floor = max(min(freqs.values()) / 2, 1e-7)
+    rows = max(float(size[0]) if size else 0.0, 0.0)  # -1 before the first ANALYZE
     with _stats_lock:
-        _stats[key] = (time.monotonic(), freqs, floor)
-    return freqs, floor
+        _stats[key] = (time.monotonic(), freqs, floor, rows)
+    return freqs, floor, rows
 
 
 def _quote(lexeme: str) -> str:
@@ -77,7 +84,7 @@ def query_lexemes(conn: psycopg.Connection[Any], query: str) -> list[tuple[str, 
     """The question's lexemes with their IDF, rarest first."""
     row = conn.execute("SELECT tsvector_to_array(to_tsvector('socle_french', socle_unaccent(%s)))", (query,)).fetchone()
     lexemes = [str(x) for x in (row[0] if row and row[0] else [])]
-    freqs, floor = lexeme_frequencies(conn)
+    freqs, floor, _ = lexeme_frequencies(conn)
     weighted = [(lex, math.log(1.0 / min(max(freqs.get(lex, floor), 1e-9), 0.999)) + 0.1) for lex in lexemes]
     return sorted(weighted, key=lambda x: -x[1])
 
@@ -105,16 +112,22 @@ def search_candidates(
 ) -> Candidates:
     lexemes = query_lexemes(conn, query)
     documents: set[int] = set()
+    selecting: list[str] = []
     if lexemes:
-        freqs, floor = lexeme_frequencies(conn)
-        selective = [(lex, idf) for lex, idf in lexemes if freqs.get(lex, floor) <= FREQUENT]
-        selecting = selective if len(selective) >= 2 else lexemes[: max(2, len(selective))]
+        freqs, floor, rows_in_table = lexeme_frequencies(conn)
+        expected = 0.0
+        for lexeme, _ in lexemes:  # rarest first, while the rows they match fit the budget
+            expected += freqs.get(lexeme, floor) * rows_in_table
+            if expected > ROW_BUDGET:
+                break
+            selecting.append(lexeme)
+    if lexemes and selecting:
         score, score_params = lexical_score(lexemes)
         rows = conn.execute(
             sql.SQL(
                 "SELECT document_id FROM chunks WHERE collection_id = {} AND tsv @@ %s::tsquery ORDER BY {} DESC LIMIT {}"
             ).format(sql.Literal(cid), score, sql.Literal(limit)),
-            [" | ".join(_quote(lex) for lex, _ in selecting), *score_params],
+            [" | ".join(_quote(lex) for lex in selecting), *score_params],
         ).fetchall()
         documents.update(int(r[0]) for r in rows)
     vector = None if query_vector is None else np.ascontiguousarray(query_vector, dtype=np.float32)
@@ -165,4 +178,4 @@ def search_candidates(
     )
 
 
-__all__ = ["FREQUENT", "lexeme_frequencies", "lexical_score", "query_lexemes", "search_candidates"]
+__all__ = ["ROW_BUDGET", "lexeme_frequencies", "lexical_score", "query_lexemes", "search_candidates"]
