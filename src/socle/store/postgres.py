@@ -26,6 +26,7 @@ after the server comes back succeeds.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -55,14 +56,25 @@ from socle.store.corpus import StoredDocument, blocks_from_layout, blocks_layout
 from socle.store.postgres_schema import pending_migrations, upgrade
 from socle.store.postgres_service import PostgresServiceTables
 
+log = logging.getLogger(__name__)
 DEFAULT_POOL_SIZE = 10
 DEFAULT_POOL_TIMEOUT = 10.0  # seconds
 DEFAULT_SERVER_SEARCH_MIN_CHUNKS = 200_000
 HNSW_MAX_DIMENSIONS = 2000  # pgvector's limit for indexing the `vector` type
-# HNSW build parameters: pgvector's defaults (m=16, ef_construction=64) give recall@10
-# above 0.95 at 1M vectors with ef_search >= 100 (benchmarks/postgres.py).
+# HNSW parameters: pgvector's defaults (m=16, ef_construction=64), overridable by
+# SOCLE_PG_HNSW_M / SOCLE_PG_HNSW_EF_CONSTRUCTION (read when an index is created) and
+# SOCLE_PG_HNSW_EF_SEARCH (default: twice the candidates wanted, at least 100). Recall
+# measured at 100k and 1M chunks, and what raising them costs: docs/deployment.md.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise StoreError(f"{name} doit être un nombre entier (reçu : {value!r}).") from exc
 
 
 def _now() -> str:
@@ -195,9 +207,12 @@ class PostgresStore(PostgresServiceTables):
             with self.pool.connection() as conn:
                 yield conn
         except psycopg.OperationalError as exc:
+            # The driver's detail (host, port, socket) is for the operator's log, not for the
+            # API client.
+            log.warning("PostgreSQL indisponible : %s", exc)
             raise StoreUnavailable(
                 "La base de données PostgreSQL ne répond pas ; la requête n'a pas été enregistrée."
-                f" Réessayez dans un instant. ({exc})"
+                " Réessayez dans un instant."
             ) from exc
 
     def close(self) -> None:
@@ -656,8 +671,8 @@ class PostgresStore(PostgresServiceTables):
                 ).format(
                     sql.Identifier(name),
                     sql.Literal(dim),
-                    sql.Literal(HNSW_M),
-                    sql.Literal(HNSW_EF_CONSTRUCTION),
+                    sql.Literal(_env_int("SOCLE_PG_HNSW_M", HNSW_M)),
+                    sql.Literal(_env_int("SOCLE_PG_HNSW_EF_CONSTRUCTION", HNSW_EF_CONSTRUCTION)),
                     sql.Literal(cid),
                 )
             )
@@ -713,7 +728,8 @@ class PostgresStore(PostgresServiceTables):
 
         with self._conn() as conn:
             cid = self._collection_id(conn, collection)
-            return search_candidates(conn, cid, query, query_vector, limit, ef_search or max(2 * limit, 100))
+            ef = ef_search or _env_int("SOCLE_PG_HNSW_EF_SEARCH", max(2 * limit, 100))
+            return search_candidates(conn, cid, query, query_vector, limit, ef)
 
 
 __all__ = ["PostgresStore", "safe_url"]

