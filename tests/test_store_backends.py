@@ -614,6 +614,7 @@ def fill_service_tables(store: Store) -> None:
     feedback_id = store.add_feedback(answer_id, "alice", -1, "Faux", "Six semaines.")
     store.add_correction("rh", "Combien ?", "Six.", np.ones(4, np.float32) / 2, feedback_id, "alice", "alice")
     store.append_audit({"username": "alice", "action": "ask", "question": "Combien\x00 ?", "detail": {"x": 1.5}})
+    store.put_privacy_record("rh", "conges", "pseudonymise", {"PERSONNE": 2}, b"\x00sealed\xff")
     job = store.create_job("rh", "alice", 2)
     store.update_job(job, status="done", done=2, report={"added": 2})
     store.record_evaluation("rh", "retrieval", "q.jsonl", {"recall@5": 0.9})
@@ -653,6 +654,7 @@ def test_migrate_command_copies_verifies_and_resumes(
     assert report["verified"] and report["documents_skipped"] == 3 and report["documents_copied"] == 0
     rows = {t["table"]: t["source_rows"] for t in report["tables"]}
     assert rows["documents"] == 3 and rows["audit"] == 1 and rows["users"] == 1 and rows["corrections"] == 1
+    assert rows["privacy_records"] == 1
     assert all(t["ok"] for t in report["tables"])
 
     # A third run finds everything there.
@@ -666,6 +668,7 @@ def test_migrate_command_copies_verifies_and_resumes(
     assert copy.index_data("rh").chunk_ids.tolist() == original.index_data("rh").chunk_ids.tolist()
     user = copy.get_user("alice")
     assert user is not None and copy.user_for_key_hash("digest") is not None
+    assert copy.privacy_mapping("rh", "conges") == b"\x00sealed\xff"
     assert copy.append_audit({"action": "after"}) == 2
     put(copy, "rh", "nouveau", "Un nouveau document.")
     assert [c.name for c in copy.collections()] == ["rh", "vide"]
@@ -709,3 +712,52 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
     assert "Aucune migration en attente" in result.output
     result = runner.invoke(cli, ["migrate", "--from", pg_url, "--to", str(path)])
     assert result.exit_code != 0 and "SQLite" in result.output
+
+
+# -- personal data protection ---------------------------------------------------------------------
+LETTER = (
+    "Monsieur le Maire,\n\nJe soussignée Fatou Diallo, demeurant 12 rue des Lilas, 31000 Toulouse, "
+    "sollicite une place en crèche.\n\nVous pouvez me joindre au 06 12 34 56 78 ou à fatou.diallo@orange.fr.\n"
+)
+
+
+def test_privacy_records_follow_the_documents(store: Store) -> None:
+    store.ensure_collection("rh")
+    put(store, "rh", "a", "Texte A.")
+    put(store, "rh", "b", "Texte B.")
+    store.put_privacy_record("rh", "a", "anonymise", {"PERSONNE": 1}, None)
+    store.put_privacy_record("rh", "b", "pseudonymise", {"EMAIL": 2}, b"\x01\x00jeton")
+    store.put_privacy_record("rh", "b", "pseudonymise", {"EMAIL": 3}, b"\x02jeton")  # re-ingested: replaced
+    store.put_privacy_record("rh", "absent", "anonymise", {}, None)  # no such document: not listed
+    records = store.privacy_records("rh")
+    assert [(r["document"], r["mode"], r["counts"], r["has_mapping"]) for r in records] == [
+        ("a", "anonymise", {"PERSONNE": 1}, False),
+        ("b", "pseudonymise", {"EMAIL": 3}, True),
+    ]
+    assert store.privacy_mapping("rh", "b") == b"\x02jeton"
+    assert store.privacy_mapping("rh", "a") is None and store.privacy_mapping("rh", "zzz") is None
+    with pytest.raises(NotFoundError):
+        store.privacy_records("inconnue")
+    assert store.remove_collection("rh")
+    store.ensure_collection("rh")
+    assert store.privacy_records("rh") == [] and store.privacy_mapping("rh", "b") is None
+
+
+def test_pseudonymised_ingestion_and_reveal(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real detector, ingestion and sealed mapping, on each backend."""
+    from socle.ingest import ingest
+    from socle.privacy.policy import privacy_report, reveal_mapping, set_collection_mode
+    from socle.privacy.vault import new_key
+
+    letter = tmp_path / "lettre.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    key = new_key()
+    monkeypatch.setenv("SOCLE_PRIVACY_KEY", key)
+    set_collection_mode(store, "mairie", "pseudonymise")
+    assert ingest(store, None, "mairie", [letter]).added == 1
+    stored = store.stored_documents("mairie")
+    text = next(iter(stored)).document.text
+    assert "Diallo" not in text and "[PERSONNE_1]" in text and "[EMAIL_1]" in text
+    mapping = reveal_mapping(store, "mairie", str(letter.resolve()), key)
+    assert mapping["[PERSONNE_1]"] == "Fatou Diallo" and mapping["[EMAIL_1]"] == "fatou.diallo@orange.fr"
+    assert privacy_report(store, "mairie")["protected_documents"] == 1

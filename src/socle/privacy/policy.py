@@ -35,7 +35,7 @@ KEY_SETTING = "privacy_key_id"
 
 @runtime_checkable
 class PrivacyRecords(Protocol):
-    """The store methods privacy needs (SQLite has them; see docs/privacy.md for PostgreSQL)."""
+    """The store methods privacy needs (both stores have them)."""
 
     def put_privacy_record(
         self, collection: str, key: str, mode: str, counts: dict[str, Any], mapping: bytes | None

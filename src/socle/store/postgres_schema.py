@@ -329,6 +329,26 @@ def m004_service(conn: psycopg.Connection[Any]) -> None:
     )
 
 
+@pg_migration
+def m005_privacy(conn: psycopg.Connection[Any]) -> None:
+    # Twin of SQLite's m007_privacy: per document, the counts of personal data removed at
+    # ingestion (never the values) and, in `pseudonymise` mode, the encrypted mapping.
+    _run(
+        conn,
+        """
+        CREATE TABLE privacy_records (
+            collection_id bigint NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            document_key text NOT NULL,
+            mode text NOT NULL,
+            counts jsonb NOT NULL DEFAULT '{}',
+            mapping bytea,
+            created_at text NOT NULL,
+            PRIMARY KEY (collection_id, document_key)
+        )
+        """,
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -38,6 +38,10 @@ class PostgresServiceTables:
     def _conn(self) -> AbstractContextManager[psycopg.Connection[Any]]:  # provided by PostgresStore
         raise NotImplementedError
 
+    @staticmethod
+    def _collection_id(conn: psycopg.Connection[Any], name: str) -> int:  # provided by PostgresStore
+        raise NotImplementedError
+
     # -- users -------------------------------------------------------------------------------
     _USER_COLUMNS = "id, username, password_hash, is_admin, disabled"
 
@@ -390,6 +394,45 @@ class PostgresServiceTables:
         d = dict(zip(keys, row, strict=True))
         d["collection"] = collection
         return d
+
+    # -- privacy -----------------------------------------------------------------------------
+    def put_privacy_record(
+        self, collection: str, key: str, mode: str, counts: dict[str, Any], mapping: bytes | None
+    ) -> None:
+        """What pseudonymisation removed from one document (replacing any earlier record)."""
+        with self._conn() as conn:
+            cid = self._collection_id(conn, collection)
+            conn.execute(
+                "INSERT INTO privacy_records (collection_id, document_key, mode, counts, mapping, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (collection_id, document_key) DO UPDATE SET"
+                " mode = excluded.mode, counts = excluded.counts, mapping = excluded.mapping,"
+                " created_at = excluded.created_at",
+                (cid, key, mode, Jsonb(counts), mapping, _now()),
+            )
+
+    def privacy_records(self, collection: str) -> list[dict[str, Any]]:
+        """Records of the documents currently in the collection, by document key."""
+        with self._conn() as conn:
+            cid = self._collection_id(conn, collection)
+            rows = conn.execute(
+                "SELECT p.document_key, p.mode, p.counts, p.mapping IS NOT NULL, p.created_at FROM privacy_records p"
+                " JOIN documents d ON d.collection_id = p.collection_id AND d.key = p.document_key"
+                ' WHERE p.collection_id = %s ORDER BY p.document_key COLLATE "C"',
+                (cid,),
+            ).fetchall()
+        return [
+            {"document": r[0], "mode": r[1], "counts": r[2], "has_mapping": bool(r[3]), "created_at": r[4]}
+            for r in rows
+        ]
+
+    def privacy_mapping(self, collection: str, key: str) -> bytes | None:
+        """The encrypted pseudonym mapping of one document, if it has one."""
+        with self._conn() as conn:
+            cid = self._collection_id(conn, collection)
+            row = conn.execute(
+                "SELECT mapping FROM privacy_records WHERE collection_id = %s AND document_key = %s", (cid, key)
+            ).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
 
     # -- evaluations and footprint -----------------------------------------------------------
     def record_evaluation(self, collection: str, kind: str, questions: str, metrics: dict[str, Any]) -> int:

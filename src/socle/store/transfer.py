@@ -188,6 +188,19 @@ SERVICE_TABLES: list[tuple[str, tuple[str, ...], Columns, bool]] = [
         ],
         False,
     ),
+    (
+        "privacy_records",
+        ("collection_id", "document_key"),
+        [
+            ("collection_id", "int"),
+            ("document_key", "text"),
+            ("mode", "text"),
+            ("counts", "json"),
+            ("mapping", "bytes"),
+            ("created_at", "text"),
+        ],
+        True,
+    ),
 ]
 CORPUS_TABLES: list[tuple[str, Columns]] = [
     ("terms", [("id", "int"), ("term", "text")]),
@@ -328,7 +341,11 @@ def _checksum(rows: Iterator[Sequence[Any]], columns: Columns, backend: str) -> 
 
 
 def _order(table: str) -> str:
-    return {"grants": "user_id, collection", "passage_votes": "collection, chunk_id"}.get(table, "id")
+    return {
+        "grants": "user_id, collection",
+        "passage_votes": "collection, chunk_id",
+        "privacy_records": "collection_id, document_key",
+    }.get(table, "id")
 
 
 def verify(source: SQLiteStore, target: PostgresStore) -> list[TableCheck]:
