@@ -28,7 +28,10 @@ Measured:
 2. the HNSW index build (``CREATE INDEX ... USING hnsw``, m=16, ef_construction=64);
 3. recall@10 of HNSW vs exact cosine search (numpy over every vector), for several
    ``hnsw.ef_search``, on the embedded evaluation questions; also "tie-aware" recall (a
-   returned chunk counts when it is as close as the exact 10th);
+   returned chunk counts when it is as close as the exact 10th); with ``--coherent N``, also
+   on N vectors that each average 2 to 6 sentences of one real document, in a table of their
+   own (see ``coherent_vectors``): the grown collection's chunks mix three unrelated
+   documents, which flattens distances and is harder for HNSW than real corpora;
 4. hybrid query latency p50/p95 of the server-side search (``Retriever`` over
    ``search_candidates``: full-text + HNSW candidates, fused), question embedding
    excluded and included, and R@1/R@5 of the evaluation questions among the grown
@@ -63,7 +66,8 @@ SHARED = REPO.parent / "shared" / "eval" / "spf"
 CACHE = REPO / ".cache" / "benchmarks"
 SMALL, BIG = "spf", "grand"
 CHUNKS_PER_DOC = 8
-EF_SEARCH = (40, 100, 200)
+EF_SEARCH = (40, 100, 200, 400, 800)
+HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64  # Socle's defaults (socle.store.postgres)
 SERVER_SETTINGS = {
     "shared_buffers": "2GB",
     "maintenance_work_mem": "4GB",  # the HNSW graph of 1M x 384 dims must fit to build fast
@@ -146,7 +150,7 @@ class SentenceVectors:
         self.embedder = embedder
         unique = sorted({x for group in sentences for x in group})
         digest = hashlib.sha256("\n".join(unique).encode()).hexdigest()[:16]
-        path = CACHE / f"spf-sentences-{embedder.name}-{digest}.npy"
+        path = CACHE / f"spf-sentences-{embedder.name.replace('/', '-')}-{digest}.npy"
         if path.exists():
             matrix = np.load(path)
         else:
@@ -158,27 +162,63 @@ class SentenceVectors:
             log(f"  {time.perf_counter() - t0:.0f} s")
             CACHE.mkdir(parents=True, exist_ok=True)
             np.save(path, matrix)
-        self.rows = {x: i for i, x in enumerate(unique)}
-        self.vectors = [matrix[i] for i in range(len(unique))]
+        self.rows: dict[str, int] = {}
+        self.vectors: list[np.ndarray] = []
+        self.by_prefix: dict[str, list[str]] = {}
+        self._add(unique, matrix)
         self.embedded_later = 0
 
-    def of_texts(self, texts: list[str]) -> np.ndarray:
-        from socle.chunk import split_sentences
+    def _candidates(self, text: str, at: int) -> list[str]:
+        """Seed sentences that may start at ``at``: indexed by their first two words (or
+        their only word)."""
+        first = text.find(" ", at)
+        if first == -1:
+            return self.by_prefix.get(text[at:], [])
+        second = text.find(" ", first + 1)
+        two = text[at:] if second == -1 else text[at:second]
+        return self.by_prefix.get(two, []) + self.by_prefix.get(text[at:first], [])
 
-        parts = [[t[a:b] for a, b in split_sentences(t)] or [t] for t in texts]
-        missing = sorted({x for group in parts for x in group if x not in self.rows})
-        if missing:  # a join of sentences can split differently: embed the new pieces once
-            fresh = self.embedder.embed_passages(missing).astype(np.float32)
-            for x, v in zip(missing, fresh, strict=True):
+    def pieces(self, text: str) -> list[str]:
+        """The seed sentences a synthetic text was joined from (space-separated), read back
+        greedily; a piece no seed sentence starts (none, when the texts come from
+        :func:`synthetic_documents`) is embedded once."""
+        out, at = [], 0
+        while at < len(text):
+            while at < len(text) and text[at] == " ":
+                at += 1
+            if at >= len(text):
+                break
+            found = next((x for x in self._candidates(text, at) if text.startswith(x, at)), None)
+            if found is None:  # unknown: up to the next known sentence start, as one piece
+                end = text.find(" ", at + 1)
+                while end != -1 and not self._candidates(text, end + 1):
+                    end = text.find(" ", end + 1)
+                found = text[at : end if end != -1 else len(text)]
+                self._add([found], self.embedder.embed_passages([found]).astype(np.float32))
+                self.embedded_later += 1
+            out.append(found)
+            at += len(found)
+        return out
+
+    def _add(self, sentences: list[str], matrix: np.ndarray) -> None:
+        for x, v in zip(sentences, matrix, strict=True):
+            if x not in self.rows:
                 self.rows[x] = len(self.vectors)
                 self.vectors.append(v)
-            self.embedded_later += len(missing)
-        out = np.empty((len(texts), len(self.vectors[0])), dtype=np.float32)
-        for n, group in enumerate(parts):
+                self.by_prefix.setdefault(" ".join(x.split(" ")[:2]), []).append(x)
+        for group in self.by_prefix.values():
+            group.sort(key=len, reverse=True)  # the longest match first
+
+    def of_pieces(self, groups: list[list[str]]) -> np.ndarray:
+        out = np.empty((len(groups), len(self.vectors[0])), dtype=np.float32)
+        for n, group in enumerate(groups):
             weights = np.array([max(1, len(x.split())) for x in group], dtype=np.float32)
             v = weights @ np.stack([self.vectors[self.rows[x]] for x in group])
             out[n] = v / np.linalg.norm(v)
         return out
+
+    def of_texts(self, texts: list[str]) -> np.ndarray:
+        return self.of_pieces([self.pieces(t) for t in texts])
 
 
 def synthetic_documents(
@@ -189,7 +229,7 @@ def synthetic_documents(
     rnd = random.Random(seed + start)
     n = len(sentences)
     for number in range(start, start + count):
-        texts = []
+        texts, groups = [], []
         sources = [rnd.randrange(n) for _ in range(CHUNKS_PER_DOC)]
         for s in sources:
             pool = list(sentences[s]) + [x for o in rnd.sample(range(n), 2) for x in sentences[o]]
@@ -201,6 +241,7 @@ def synthetic_documents(
                 if words >= 80:
                     break
             texts.append(" ".join(out))
+            groups.append(out)
         doc = Document(
             key=f"synth-{number:07d}", title=rnd.choice(titles), blocks=[Block(t) for t in texts], source="synthétique"
         )
@@ -208,7 +249,7 @@ def synthetic_documents(
             Chunk(text=t, start=s, end=e, ordinal=i)
             for i, (t, (s, e)) in enumerate(zip(texts, doc.block_offsets(), strict=True))
         ]
-        yield doc, chunks, vectors.of_texts(texts)
+        yield doc, chunks, vectors.of_pieces(groups)
 
 
 def revector(store: Any, collection: str, vectors: SentenceVectors) -> dict[str, Any]:
@@ -354,6 +395,85 @@ def hnsw_recall(store: Any, queries: np.ndarray, ids: np.ndarray, vectors: np.nd
             log(f"  ef_search={ef}: recall@10 {out[-1]['recall_at_10']} ({out[-1]['p50_ms']} ms p50)")
         conn.rollback()
     return out
+
+
+def coherent_vectors(store: Any, sentences: list[list[str]], vectors: SentenceVectors, count: int) -> np.ndarray:
+    """``count`` passage vectors, each the length-weighted mean of 2 to 6 sentences drawn from
+    one real document (topic-coherent, as the chunks of a real document are)."""
+    document_of_chunk = store.index_data(SMALL).document_ids.tolist()
+    by_document: dict[int, list[int]] = {}
+    for chunk_sentences, doc in zip(sentences, document_of_chunk, strict=True):
+        by_document.setdefault(int(doc), []).extend(vectors.rows[x] for x in chunk_sentences)
+    groups = [np.array(rows) for rows in by_document.values() if len(rows) >= 3]
+    sizes = np.array([len(g) for g in groups], dtype=np.float64)
+    matrix = np.stack(vectors.vectors)
+    weights = np.array([max(1, len(x.split())) for x in sorted(vectors.rows, key=vectors.rows.get)], np.float32)
+    rng = np.random.default_rng(3)
+    picks = rng.choice(len(groups), size=count, p=sizes / sizes.sum())
+    out = np.empty((count, matrix.shape[1]), dtype=np.float32)
+    for n, g in enumerate(picks):
+        group = groups[g]
+        rows = rng.choice(group, size=min(len(group), int(rng.integers(2, 7))), replace=False)
+        v = weights[rows] @ matrix[rows]
+        out[n] = v / np.linalg.norm(v)
+    return out
+
+
+def coherent_recall(store: Any, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
+    """HNSW recall@10 against exact search on document-coherent vectors, in a table of their
+    own (the collection's synthetic chunks mix sentences of three unrelated documents)."""
+    from pgvector.psycopg import register_vector
+
+    dim = vectors.shape[1]
+    truth = []
+    for q in queries:
+        sims = vectors @ q
+        truth.append(set(np.argpartition(-sims, 10)[:10].tolist()))
+    result: dict[str, Any] = {"vectors": len(vectors)}
+    with store.pool.connection() as conn:
+        conn.autocommit = True
+        register_vector(conn)
+        conn.execute("DROP TABLE IF EXISTS bench_coherent")
+        conn.execute(f"CREATE UNLOGGED TABLE bench_coherent (id integer, embedding vector({dim}))".encode())
+        t0 = time.perf_counter()
+        with conn.cursor().copy("COPY bench_coherent (id, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
+            cp.set_types(["integer", "vector"])
+            for i, v in enumerate(vectors):
+                cp.write_row((i, v))
+        result["load_seconds"] = round(time.perf_counter() - t0, 1)
+        log(f"  {len(vectors)} vectors loaded in {result['load_seconds']} s; building the HNSW index")
+        t0 = time.perf_counter()
+        conn.execute(
+            f"CREATE INDEX ON bench_coherent USING hnsw (embedding vector_cosine_ops)"
+            f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})".encode()
+        )
+        result["build_seconds"] = round(time.perf_counter() - t0, 1)
+        log(f"  built in {result['build_seconds']} s")
+        result["recall"] = []
+        for ef in EF_SEARCH:
+            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+            recalls, latencies = [], []
+            for q, expected in zip(queries, truth, strict=True):
+                t0 = time.perf_counter()
+                got = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT id FROM bench_coherent ORDER BY embedding <=> %s LIMIT 10", (q,)
+                    ).fetchall()
+                }
+                latencies.append(time.perf_counter() - t0)
+                recalls.append(len(got & expected) / 10)
+            result["recall"].append(
+                {
+                    "ef_search": ef,
+                    "recall_at_10": round(statistics.fmean(recalls), 4),
+                    "p50_ms": round(pct(latencies, 0.5) * 1000, 2),
+                    "p95_ms": round(pct(latencies, 0.95) * 1000, 2),
+                }
+            )
+            log(f"  ef_search={ef}: recall@10 {result['recall'][-1]['recall_at_10']}")
+        conn.execute("DROP TABLE bench_coherent")
+    return result
 
 
 def query_latency(store: Any, embedder: Any, questions: list[Any], vectors: np.ndarray) -> dict[str, Any]:
@@ -582,6 +702,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, help="chunks fetched by each signal (server-side search)")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument(
+        "--coherent", type=int, default=0, help="also measure HNSW recall on N document-coherent vectors (see above)"
+    )
+    parser.add_argument(
         "--revector", action="store_true", help="recompute the grown collection's vectors (see above) and its index"
     )
     args = parser.parse_args()
@@ -674,6 +797,11 @@ def main() -> None:
         ids, allvecs = all_vectors(store, BIG)
         results["hnsw_recall"] = hnsw_recall(store, qvecs, ids, allvecs)
         del allvecs
+        if args.coherent:
+            log(f"HNSW recall on {args.coherent} document-coherent vectors")
+            coherent = coherent_vectors(store, sentences, vectors, args.coherent)
+            results["coherent_recall"] = coherent_recall(store, coherent, qvecs)
+            del coherent
         log("hybrid query latency")
         results["queries"] = query_latency(store, embedder, questions, qvecs)
         log(f"  {results['queries']}")
@@ -719,6 +847,13 @@ def print_table(r: dict[str, Any]) -> None:
             f"  HNSW ef_search={h['ef_search']:<4} recall@10 {h['recall_at_10']:<7}"
             f" (tie-aware {h['recall_at_10_tie_aware']})  p50 {h['p50_ms']} ms  p95 {h['p95_ms']} ms"
         )
+    if "coherent_recall" in r:
+        c = r["coherent_recall"]
+        print(f"  HNSW on {c['vectors']} document-coherent vectors: build {c['build_seconds']} s")
+        for h in c["recall"]:
+            print(
+                f"    ef_search={h['ef_search']:<4} recall@10 {h['recall_at_10']:<7} p50 {h['p50_ms']} ms  p95 {h['p95_ms']} ms"
+            )
     q = r["queries"]
     print(
         f"  hybrid query (server side)         p50 {q['server_hybrid_p50_ms']} ms  p95 {q['server_hybrid_p95_ms']} ms"
