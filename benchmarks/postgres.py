@@ -558,7 +558,9 @@ def make_keys(store: Any, clients: int) -> list[str]:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of a process and all its descendants."""
+    """User + system CPU time of a process and all its descendants, ended ones included
+    (PostgreSQL's backends come and go: the postmaster reaps them, and their time is in its
+    ``children_*`` counters)."""
     import psutil
 
     if pid is None:
@@ -569,7 +571,7 @@ def cpu_seconds(pid: int | None) -> float:
         for proc in [root, *root.children(recursive=True)]:
             try:
                 times = proc.cpu_times()
-                total += times.user + times.system
+                total += times.user + times.system + times.children_user + times.children_system
             except psutil.NoSuchProcess:
                 pass
         return total
