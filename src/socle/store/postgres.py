@@ -63,13 +63,13 @@ DEFAULT_SERVER_SEARCH_MIN_CHUNKS = 200_000
 HNSW_MAX_DIMENSIONS = 2000  # pgvector's limit for indexing the `vector` type
 # HNSW parameters: pgvector's defaults (m=16, ef_construction=64), overridable by
 # SOCLE_PG_HNSW_M / SOCLE_PG_HNSW_EF_CONSTRUCTION (read when an index is created) and
-# SOCLE_PG_HNSW_EF_SEARCH (default: twice the candidates wanted, at least DEFAULT_EF_SEARCH). Recall
-# measured at 100k and 1M chunks, and what raising them costs: docs/deployment.md.
+# SOCLE_PG_HNSW_EF_SEARCH (default: twice the candidates wanted, at least DEFAULT_EF_SEARCH).
+# Recall measured at 1M chunks, and what raising them costs: docs/deployment.md.
 HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
 # Server-side search only runs on large collections, where HNSW recall needs a wide beam:
 # at 1M chunks, 400 instead of 200 gains 0.12 of recall@10 for about 3 ms (docs/deployment.md).
 DEFAULT_EF_SEARCH = 400
-HNSW_EF_CONSTRUCTION = 64
 
 
 def _env_int(name: str, default: int) -> int:
