@@ -78,6 +78,7 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         outcomes: list[tuple[str, float, float, int, str]] = []  # kind, start, seconds, status, message
         lock = threading.Lock()
+        stop = threading.Event()  # set some seconds after the restart
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -89,12 +90,10 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
                 assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
                 time.sleep(0.3)
 
-            stop_at = time.monotonic() + 30
-
             def client(n: int) -> None:
                 with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
                     i = 0
-                    while time.monotonic() < stop_at:
+                    while not stop.is_set():
                         i += 1
                         if i % 3:
                             kind, url = "search", "/v1/search"
@@ -115,15 +114,24 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
             threads = [threading.Thread(target=client, args=(n,)) for n in range(3)]
             for t in threads:
                 t.start()
-            time.sleep(8)
+            # Load first (the first searches build the worker's caches): at least 20 successes.
+            warm_until = time.monotonic() + 60
+            while time.monotonic() < warm_until:
+                with lock:
+                    if sum(1 for o in outcomes if o[3] in (200, 201)) >= 20:
+                        break
+                time.sleep(0.2)
             restart_started = time.monotonic()
             pg.stop("fast")
             time.sleep(6)  # a real outage, longer than the pool timeout
             pg.start()
             restart_ended = time.monotonic()
+            time.sleep(12)  # the service must recover by itself
+            stop.set()
             for t in threads:
                 t.join()
         finally:
+            stop.set()
             server.terminate()
             server.wait(timeout=30)
 
@@ -135,7 +143,7 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
         # Failing cleanly: an HTTP error carrying a French message, never a dropped connection or a hang.
         for kind, _, seconds, status, message in failures:
             assert status == 503, (kind, status, message)
-            assert seconds < 10, (kind, seconds, message)
+            assert seconds < 20, (kind, seconds, message)  # outage 6 s + pool timeout 2 s + reconnection: no hang
         assert any("PostgreSQL" in o[4] or "base de données" in o[4] for o in failures), failures[:3]
         # Recovering by itself: requests started after the restart succeed.
         after = [o for o in outcomes if o[1] > restart_ended + 1]
