@@ -355,68 +355,77 @@ def all_vectors(store: Any, collection: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int64), _vectors(raws, dim)
 
 
+def recall_by_ef(
+    conn: Any, statement: Any, queries: np.ndarray, truth: list[tuple[set[int], float]]
+) -> list[dict[str, Any]]:
+    """Recall@10 and latency of ``statement`` (``%s`` twice: the query vector; returns id and
+    similarity) for each ``hnsw.ef_search``, against the exact top 10 and its 10th similarity;
+    "tie-aware" counts a returned row as close as the exact 10th."""
+    out = []
+    for ef in EF_SEARCH:
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+        strict, tie_aware, latencies = [], [], []
+        for q, (expected, tenth) in zip(queries, truth, strict=True):
+            t0 = time.perf_counter()
+            rows = conn.execute(statement, (q, q)).fetchall()
+            latencies.append(time.perf_counter() - t0)
+            strict.append(len({int(r[0]) for r in rows} & expected) / 10)
+            tie_aware.append(min(1.0, sum(1 for r in rows if float(r[1]) >= tenth - 1e-6) / 10))
+        out.append(
+            {
+                "ef_search": ef,
+                "recall_at_10": round(statistics.fmean(strict), 4),
+                "recall_at_10_tie_aware": round(statistics.fmean(tie_aware), 4),
+                "p50_ms": round(pct(latencies, 0.5) * 1000, 2),
+                "p95_ms": round(pct(latencies, 0.95) * 1000, 2),
+            }
+        )
+        log(f"  ef_search={ef}: recall@10 {out[-1]['recall_at_10']} ({out[-1]['p50_ms']} ms p50)")
+    return out
+
+
+def exact_top10(queries: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> list[tuple[set[int], float]]:
+    truth = []
+    for q in queries:
+        sims = vectors @ q
+        top = np.argpartition(-sims, 10)[:10]
+        truth.append((set(ids[top].tolist()), float(np.sort(sims[top])[0])))
+    return truth
+
+
 def hnsw_recall(store: Any, queries: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> list[dict[str, Any]]:
     from psycopg import sql
 
     with store.pool.connection() as conn:
         cid = int(conn.execute("SELECT id FROM collections WHERE name = %s", (BIG,)).fetchone()[0])
-        exact = []
-        for q in queries:
-            sims = vectors @ q
-            top = np.argpartition(-sims, 10)[:10]
-            exact.append((set(ids[top].tolist()), float(np.sort(sims[top])[0])))
-        out = []
         statement = sql.SQL(
             "SELECT id, 1 - (embedding::vector({}) <=> %s) FROM chunks WHERE collection_id = {} AND embedding IS NOT NULL"
             " ORDER BY embedding::vector({}) <=> %s LIMIT 10"
         ).format(sql.Literal(vectors.shape[1]), sql.Literal(cid), sql.Literal(vectors.shape[1]))
         plan = conn.execute(sql.SQL("EXPLAIN ") + statement, (queries[0], queries[0])).fetchall()
         uses_index = any("chunks_hnsw" in str(r[0]) for r in plan)
-        for ef in EF_SEARCH:
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
-            strict, tie_aware, latencies = [], [], []
-            for q, (truth, tenth) in zip(queries, exact, strict=True):
-                t0 = time.perf_counter()
-                rows = conn.execute(statement, (q, q)).fetchall()
-                latencies.append(time.perf_counter() - t0)
-                got = {int(r[0]) for r in rows}
-                strict.append(len(got & truth) / 10)
-                tie_aware.append(min(1.0, sum(1 for r in rows if float(r[1]) >= tenth - 1e-6) / 10))
-            out.append(
-                {
-                    "ef_search": ef,
-                    "recall_at_10": round(statistics.fmean(strict), 4),
-                    "recall_at_10_tie_aware": round(statistics.fmean(tie_aware), 4),
-                    "p50_ms": round(pct(latencies, 0.5) * 1000, 2),
-                    "p95_ms": round(pct(latencies, 0.95) * 1000, 2),
-                    "uses_hnsw_index": uses_index,
-                }
-            )
-            log(f"  ef_search={ef}: recall@10 {out[-1]['recall_at_10']} ({out[-1]['p50_ms']} ms p50)")
+        out = recall_by_ef(conn, statement, queries, exact_top10(queries, ids, vectors))
         conn.rollback()
-    return out
+    return [{**row, "uses_hnsw_index": uses_index} for row in out]
 
 
 def coherent_vectors(store: Any, sentences: list[list[str]], vectors: SentenceVectors, count: int) -> np.ndarray:
     """``count`` passage vectors, each the length-weighted mean of 2 to 6 sentences drawn from
     one real document (topic-coherent, as the chunks of a real document are)."""
     document_of_chunk = store.index_data(SMALL).document_ids.tolist()
-    by_document: dict[int, list[int]] = {}
+    by_document: dict[int, list[str]] = {}
     for chunk_sentences, doc in zip(sentences, document_of_chunk, strict=True):
-        by_document.setdefault(int(doc), []).extend(vectors.rows[x] for x in chunk_sentences)
-    groups = [np.array(rows) for rows in by_document.values() if len(rows) >= 3]
-    sizes = np.array([len(g) for g in groups], dtype=np.float64)
-    matrix = np.stack(vectors.vectors)
-    weights = np.array([max(1, len(x.split())) for x in sorted(vectors.rows, key=vectors.rows.get)], np.float32)
+        by_document.setdefault(int(doc), []).extend(chunk_sentences)
+    documents = [group for group in by_document.values() if len(group) >= 3]
+    sizes = np.array([len(group) for group in documents], dtype=np.float64)
     rng = np.random.default_rng(3)
-    picks = rng.choice(len(groups), size=count, p=sizes / sizes.sum())
-    out = np.empty((count, matrix.shape[1]), dtype=np.float32)
-    for n, g in enumerate(picks):
-        group = groups[g]
-        rows = rng.choice(group, size=min(len(group), int(rng.integers(2, 7))), replace=False)
-        v = weights[rows] @ matrix[rows]
-        out[n] = v / np.linalg.norm(v)
-    return out
+    picks = rng.choice(len(documents), size=count, p=sizes / sizes.sum())
+    groups = []
+    for g in picks:
+        document = documents[g]
+        chosen = rng.choice(len(document), size=min(len(document), int(rng.integers(2, 7))), replace=False)
+        groups.append([document[i] for i in chosen])
+    return vectors.of_pieces(groups)
 
 
 def coherent_recall(store: Any, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
@@ -425,10 +434,7 @@ def coherent_recall(store: Any, vectors: np.ndarray, queries: np.ndarray) -> dic
     from pgvector.psycopg import register_vector
 
     dim = vectors.shape[1]
-    truth = []
-    for q in queries:
-        sims = vectors @ q
-        truth.append(set(np.argpartition(-sims, 10)[:10].tolist()))
+    truth = exact_top10(queries, np.arange(len(vectors)), vectors)
     result: dict[str, Any] = {"vectors": len(vectors)}
     with store.pool.connection() as conn:
         conn.autocommit = True
@@ -449,29 +455,12 @@ def coherent_recall(store: Any, vectors: np.ndarray, queries: np.ndarray) -> dic
         )
         result["build_seconds"] = round(time.perf_counter() - t0, 1)
         log(f"  built in {result['build_seconds']} s")
-        result["recall"] = []
-        for ef in EF_SEARCH:
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
-            recalls, latencies = [], []
-            for q, expected in zip(queries, truth, strict=True):
-                t0 = time.perf_counter()
-                got = {
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT id FROM bench_coherent ORDER BY embedding <=> %s LIMIT 10", (q,)
-                    ).fetchall()
-                }
-                latencies.append(time.perf_counter() - t0)
-                recalls.append(len(got & expected) / 10)
-            result["recall"].append(
-                {
-                    "ef_search": ef,
-                    "recall_at_10": round(statistics.fmean(recalls), 4),
-                    "p50_ms": round(pct(latencies, 0.5) * 1000, 2),
-                    "p95_ms": round(pct(latencies, 0.95) * 1000, 2),
-                }
-            )
-            log(f"  ef_search={ef}: recall@10 {result['recall'][-1]['recall_at_10']}")
+        result["recall"] = recall_by_ef(
+            conn,
+            "SELECT id, 1 - (embedding <=> %s) FROM bench_coherent ORDER BY embedding <=> %s LIMIT 10",
+            queries,
+            truth,
+        )
         conn.execute("DROP TABLE bench_coherent")
     return result
 
