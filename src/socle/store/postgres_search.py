@@ -121,7 +121,7 @@ def search_candidates(
             if expected > ROW_BUDGET:
                 break
             selecting.append(lexeme)
-    if lexemes and selecting:
+    if selecting:
         score, score_params = lexical_score(lexemes)
         rows = conn.execute(
             sql.SQL(
