@@ -105,3 +105,16 @@ def running_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def login(client: Any, username: str, password: str = PASSWORD) -> str:
+    """Log in through the web form (a TestClient or an httpx.Client on a real server);
+    returns the session's CSRF token."""
+    page = client.get("/connexion")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    response = client.post(
+        "/connexion", data={"username": username, "password": password, "csrf": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    home = client.get("/")
+    return str(home.text.split('data-csrf="')[1].split('"')[0])

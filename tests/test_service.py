@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.service_helpers import PASSWORD, SECRET_MARK, Env, auth, make_env
+from tests.service_helpers import SECRET_MARK, Env, auth, login, make_env
 
 QUESTION = "Combien de jours de télétravail par semaine pour un agent à temps complet ?"
 
@@ -24,18 +24,6 @@ def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped
 @pytest.fixture
 def client(env: Env) -> TestClient:
     return TestClient(env.app)
-
-
-def login(client: TestClient, username: str) -> str:
-    """Log in through the form; returns the session's CSRF token."""
-    page = client.get("/connexion")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    response = client.post(
-        "/connexion", data={"username": username, "password": PASSWORD, "csrf": token}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
-    home = client.get("/")
-    return home.text.split('data-csrf="')[1].split('"')[0]
 
 
 # -- API ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ SocleError
 ├── StoreError          the database cannot be opened or is inconsistent
 │   ├── NotFoundError   a collection or document does not exist
 │   └── StoreUnavailable the database server cannot be reached (restarting, failing over)
+├── ConflictError       the name is taken; replacing needs an explicit request (HTTP 409)
 └── EmbedderError       the embedding backend failed
 """
 
@@ -33,6 +34,10 @@ class NotFoundError(StoreError):
 
 
 class StoreUnavailable(StoreError):
+    pass
+
+
+class ConflictError(SocleError):
     pass
 
 

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -218,6 +219,7 @@ class AssistantIn(BaseModel):
     instructions: str = Field(default="", max_length=8000)
     examples: list[str] = Field(default_factory=list, max_length=20)
     threshold: float | None = Field(default=None, ge=0, le=1)
+    replace: bool = Field(default=False, description="Remplacer l'assistant de ce nom s'il existe (sinon 409).")
 
 
 def assistant_json(a: Assistant) -> dict[str, Any]:
@@ -245,6 +247,7 @@ def create_assistant(body: AssistantIn, principal: Caller, service: Svc) -> dict
             examples=body.examples,
             settings=settings,
         ),
+        replace=body.replace,
     )
     return assistant_json(saved)
 
@@ -264,10 +267,11 @@ async def import_chatmd_assistant(
     service: Svc,
     file: Annotated[UploadFile, File()],
     collection: Annotated[str | None, Form()] = None,
+    replace: Annotated[bool, Form(description="Remplacer l'assistant de ce nom s'il existe (sinon 409).")] = False,
 ) -> dict[str, Any]:
     text = (await file.read(5_000_000)).decode("utf-8", errors="replace")
     assistant, notices = await run_in_threadpool(
-        service.import_chatmd, principal, text, file.filename or "", collection or None
+        partial(service.import_chatmd, replace=replace), principal, text, file.filename or "", collection or None
     )
     return {"name": assistant.name, "collections": assistant.collections, "unsupported": notices}
 

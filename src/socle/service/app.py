@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from socle.config import Settings, home_dir
-from socle.errors import NotFoundError, SocleError, StoreUnavailable
+from socle.errors import ConflictError, NotFoundError, SocleError, StoreUnavailable
 from socle.service.auth import PermissionDenied, Principal, authenticate_key, principal_for
 from socle.service.core import Service
 from socle.service.ratelimit import RateLimiter
@@ -107,7 +107,15 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             if _wants_html(request):
                 return _html_error(request, 503, str(exc))
             return _error(503, str(exc), "server_error", {"Retry-After": "5"})
-        status = 403 if isinstance(exc, PermissionDenied) else 404 if isinstance(exc, NotFoundError) else 400
+        status = (
+            403
+            if isinstance(exc, PermissionDenied)
+            else 404
+            if isinstance(exc, NotFoundError)
+            else 409
+            if isinstance(exc, ConflictError)
+            else 400
+        )
         if _wants_html(request) and not isinstance(exc, RateLimited):
             return _html_error(request, status, str(exc))
         if isinstance(exc, RateLimited):
@@ -116,6 +124,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             return _error(403, str(exc), "permission_error")
         if isinstance(exc, NotFoundError):
             return _error(404, str(exc), "not_found_error")
+        if isinstance(exc, ConflictError):
+            return _error(409, str(exc), "conflict_error")
         return _error(400, str(exc), "invalid_request_error")
 
     @app.exception_handler(RequestValidationError)

@@ -18,6 +18,7 @@ does, since a model produced it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from typing import Any
@@ -87,7 +88,8 @@ class ChatbotCache:
         source = assistant.settings.get(CHATMD_SETTING)
         if not source:
             return None
-        key = (assistant.name, assistant.updated_at)
+        # Keyed by the source itself: two imports within the same second share an updated_at.
+        key = (assistant.name, hashlib.sha256(source.encode()).hexdigest())
         with self._lock:
             if key not in self._items:
                 chatbot = parse_chatmd(source)

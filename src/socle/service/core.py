@@ -20,7 +20,7 @@ from typing import Any
 from socle.answer import Answer, Answerer, answer_record
 from socle.config import Settings, home_dir
 from socle.embed import Embedder, get_embedder
-from socle.errors import NotFoundError, SocleError
+from socle.errors import ConflictError, NotFoundError, SocleError
 from socle.footprint import FootprintModel, Meter
 from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
 from socle.llm import Generator, OnToken, get_generator
@@ -101,17 +101,34 @@ class Service:
     def assistants(self, principal: Principal) -> list[Assistant]:
         return [a for a in self.store.assistants() if principal.can_use(a)]
 
-    def save_assistant(self, principal: Principal, assistant: Assistant) -> Assistant:
-        check_name(assistant.name, "l'assistant")
-        if not assistant.collections:
-            raise SocleError("Un assistant doit lire au moins une collection.")
-        for c in assistant.collections:
+    def authorize_assistant_write(
+        self, principal: Principal, name: str, collections: Sequence[str], replace: bool
+    ) -> Assistant | None:
+        """The one check before any path creates or replaces an assistant (form, API, ChatMD
+        import): edit rights on every collection the assistant will read *and* on every
+        collection the existing one reads (otherwise an editor of one collection could take
+        over an assistant of another), and an explicit ``replace`` when the name is taken.
+        Returns the existing assistant, if any."""
+        check_name(name, "l'assistant")
+        existing = self.store.get_assistant(name)
+        if existing is not None and not all(principal.can_edit(c) for c in existing.collections):
+            # Neither the assistant's collections nor its content are told.
+            raise PermissionDenied(
+                f"Le nom « {name} » est déjà pris par un assistant que vous ne pouvez pas modifier : choisissez-en un autre."
+            )
+        for c in collections:
             check_name(c, "collection")
             principal.require_edit(c)
-        existing = self.store.get_assistant(assistant.name)
-        if existing is not None:
-            for c in existing.collections:
-                principal.require_edit(c)
+        if existing is not None and not replace:
+            raise ConflictError(
+                f"Un assistant « {name} » existe déjà. Cochez « remplacer » (ou envoyez replace=true) pour le remplacer."
+            )
+        return existing
+
+    def save_assistant(self, principal: Principal, assistant: Assistant, *, replace: bool = False) -> Assistant:
+        if not assistant.collections:
+            raise SocleError("Un assistant doit lire au moins une collection.")
+        self.authorize_assistant_write(principal, assistant.name, assistant.collections, replace)
         for c in assistant.collections:
             self.store.ensure_collection(c, self.embedder.name)
         assistant.created_by = assistant.created_by or principal.username
@@ -226,29 +243,43 @@ class Service:
         return None if loaded is None else initial_message(loaded.chatbot)
 
     def import_chatmd(
-        self, principal: Principal, text: str, filename: str = "", collection: str | None = None
+        self,
+        principal: Principal,
+        text: str,
+        filename: str = "",
+        collection: str | None = None,
+        *,
+        replace: bool = False,
     ) -> tuple[Assistant, list[str]]:
         """Create an assistant from a ChatMD file; returns it and the French notices about
-        features Socle does not support."""
+        features Socle does not support. Importing onto an existing assistant's name replaces
+        it, which needs ``replace`` and edit rights on every collection it reads."""
         from socle.chatmd import parse_chatmd
 
         chatbot = parse_chatmd(text)
-        target = collection or slugify(chatbot.title or filename or "chatbot")
-        if self.store.get_assistant(slugify(chatbot.title or "chatbot")) is None:
-            if not principal.is_admin and not principal.can_edit(target):
-                raise PermissionDenied(f"Vous n'avez pas le droit de modifier la collection « {target} ».")
-        else:
-            principal.require_edit(target)
+        name = slugify(chatbot.title or Path(filename).stem or "chatbot")
+        target = collection or name
+        existing = self.store.get_assistant(name)
+        # The import keeps the collections the existing assistant read, and adds the target.
+        reads = sorted({target, *(existing.collections if existing else ())})
+        self.authorize_assistant_write(principal, name, reads, replace)
         assistant, parsed, _ = import_chatmd(
             self.store,
             self.embedder,
             text,
             source=filename,
             collection=target,
+            name=name,
             created_by=principal.username,
             chunk_words=self.settings.chunk_words,
         )
-        self._audit(principal, "assistant", assistant=assistant.name, collections=assistant.collections)
+        self._audit(
+            principal,
+            "assistant",
+            assistant=assistant.name,
+            collections=assistant.collections,
+            detail={"chatmd": filename, "replaced": existing is not None},
+        )
         return assistant, [u.message for u in parsed.unsupported]
 
     def search(

@@ -7,6 +7,7 @@ language, landmarks, a skip link, labelled fields, visible focus, sufficient con
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() yields (fastapi.UploadFile subclasses it)
 
-from socle.errors import SocleError
+from socle.errors import ConflictError, SocleError
 from socle.service.api import socle_extra
 from socle.service.app import (
     Unauthenticated,
@@ -219,6 +220,7 @@ async def new_assistant(request: Request, principal: Page, service: Svc) -> Resp
     check_csrf(request, str(form.get("csrf", "")))
     editable = [c for c in service.collections(principal) if principal.can_edit(c["name"])]
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    replace = values.get("remplacer") == "oui"
     try:
         chatmd = form.get("chatmd")
         upload = form.get("fichier")
@@ -226,7 +228,11 @@ async def new_assistant(request: Request, principal: Page, service: Svc) -> Resp
             text = (await chatmd.read(5_000_000)).decode("utf-8", errors="replace")
             target = values.get("nouvelle_collection", "").strip()
             imported, notices = await run_in_threadpool(
-                service.import_chatmd, principal, text, chatmd.filename, slugify(target) if target else None
+                partial(service.import_chatmd, replace=replace),
+                principal,
+                text,
+                chatmd.filename,
+                slugify(target) if target else None,
             )
             request.session["notices"] = notices
             return RedirectResponse(f"/a/{quote(imported.name)}", 303)
@@ -247,9 +253,9 @@ async def new_assistant(request: Request, principal: Page, service: Svc) -> Resp
                 instructions=values.get("instructions", "").strip(),
                 examples=[q.strip() for q in values.get("examples", "").splitlines() if q.strip()],
             )
-        saved = await run_in_threadpool(service.save_assistant, principal, assistant)
+        saved = await run_in_threadpool(partial(service.save_assistant, replace=replace), principal, assistant)
     except SocleError as exc:
-        status = 403 if isinstance(exc, PermissionDenied) else 400
+        status = 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, ConflictError) else 400
         return render(
             request, "assistant_form.html", principal, status=status, collections=editable, form=values, error=str(exc)
         )

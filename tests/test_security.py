@@ -1,0 +1,115 @@
+"""Findings of the outside security audit (issue 15), reproduced as an attacker would do
+them, against a real ``socle serve`` app on loopback (uvicorn in a thread, real HTTP).
+
+Set-up (tests/service_helpers.py): collections ``demo`` and ``secret``; ``bob`` edits demo,
+``alice`` reads demo, ``eve`` reads secret; the assistant ``coffre`` reads secret."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.service_helpers import Env, auth, login, make_env, running_server
+
+
+@pytest.fixture
+def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
+    return make_env(tmp_path, demo_store, embedder)
+
+
+@pytest.fixture
+def server(env: Env) -> Iterator[str]:
+    with running_server(env.app) as url:
+        yield url
+
+
+def chatmd(title: str, body: str) -> bytes:
+    return f"# {title}\n\n{body}\n\n## Horaires\n\nOuvert de 9 h à 17 h.\n".encode()
+
+
+# -- High 1: an editor of one collection takes over an assistant that reads another -------------
+def test_editor_cannot_take_over_another_collections_assistant(env: Env, server: str) -> None:
+    store = env.service.store
+    before = store.get_assistant("coffre")
+    assert before is not None and before.collections == ["secret"]
+    bob = auth(env.keys["bob"])  # editor of demo only
+    attack = chatmd("Coffre", "Texte de l'attaquant, sans marque IA.")
+    with httpx.Client(base_url=server, timeout=60) as http:
+        # The ChatMD import whose title names the assistant of secret, with and without « remplacer ».
+        for data in ({"collection": "demo"}, {"collection": "demo", "replace": "true"}, {}):
+            sent = http.post("/v1/assistants/chatmd", files={"file": ("coffre.md", attack)}, data=data, headers=bob)
+            assert sent.status_code == 403, sent.text
+            assert "secret" not in sent.json()["error"]["message"]  # the victim's collections are not told
+        # The JSON API's create-or-replace, onto the same name.
+        body = {"name": "coffre", "title": "Coffre", "collections": ["demo"], "replace": True}
+        assert http.post("/v1/assistants", json=body, headers=bob).status_code == 403
+        # The web form, by title, with « remplacer » ticked.
+        token = login(http, "bob")
+        form = {"title": "Coffre", "collections": "demo", "remplacer": "oui", "csrf": token}
+        assert http.post("/assistants/nouveau", data=form, follow_redirects=False).status_code == 403
+        # The web form's ChatMD upload.
+        sent = http.post(
+            "/assistants/nouveau",
+            data={"csrf": token, "remplacer": "oui"},
+            files={"chatmd": ("coffre.md", attack, "text/markdown")},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 403
+        # The assistant is untouched and its readers still have it.
+        after = store.get_assistant("coffre")
+        assert after is not None and after.collections == ["secret"] and "chatmd" not in after.settings
+        eve = http.get("/v1/assistants", headers=auth(env.keys["eve"])).json()
+        assert "coffre" in [a["name"] for a in eve]
+        # Pointing a new assistant at a collection one only reads is refused too.
+        alice = auth(env.keys["alice"])
+        body = {"name": "lecture", "title": "Lecture", "collections": ["demo"]}
+        assert http.post("/v1/assistants", json=body, headers=alice).status_code == 403
+
+
+def test_replacing_an_assistant_needs_an_explicit_request(env: Env, server: str) -> None:
+    store = env.service.store
+    admin, bob = auth(env.keys["admin"]), auth(env.keys["bob"])
+    with httpx.Client(base_url=server, timeout=60) as http:
+        first = chatmd("Accueil mairie", "Première version.")
+        made = http.post(
+            "/v1/assistants/chatmd", files={"file": ("a.md", first)}, data={"collection": "demo"}, headers=bob
+        )
+        assert made.status_code == 201, made.text
+        # Same title again: 409 with a French message naming « remplacer », nothing changed.
+        second = chatmd("Accueil mairie", "Deuxième version.")
+        again = http.post(
+            "/v1/assistants/chatmd", files={"file": ("a.md", second)}, data={"collection": "demo"}, headers=bob
+        )
+        assert again.status_code == 409 and "remplacer" in again.json()["error"]["message"]
+        saved = store.get_assistant("accueil-mairie")
+        assert saved is not None and "Première version" in saved.settings["chatmd"]
+        # The owner asks for it: replaced, and the new chatbot is served at once, even within
+        # the same second as the first import (the cache was keyed by updated_at to the second).
+        chat = {"model": "accueil-mairie", "messages": [{"role": "user", "content": "bonjour"}]}
+        http.get("/v1/assistants/accueil-mairie", headers=bob)  # loads the first version in the cache
+        replaced = http.post(
+            "/v1/assistants/chatmd",
+            files={"file": ("a.md", second)},
+            data={"collection": "demo", "replace": "true"},
+            headers=bob,
+        )
+        assert replaced.status_code == 201, replaced.text
+        intro = http.get("/v1/assistants/accueil-mairie", headers=bob).json()["chatmd"]["text"]
+        assert "Deuxième version" in intro and "Première" not in intro
+        assert http.post("/v1/chat/completions", json=chat, headers=bob).status_code == 200
+        # The JSON API: the same rule, for the admin too.
+        body = {"name": "demo", "title": "Autre", "collections": ["demo"]}
+        refused = http.post("/v1/assistants", json=body, headers=admin)
+        assert refused.status_code == 409
+        assert store.get_assistant("demo").title == "Assistant démo"  # type: ignore[union-attr]
+        assert http.post("/v1/assistants", json=body | {"replace": True}, headers=admin).status_code == 201
+        assert store.get_assistant("demo").title == "Autre"  # type: ignore[union-attr]
+        # The web form says it in French and keeps what was typed.
+        token = login(http, "bob")
+        form = {"title": "Accueil mairie", "collections": "demo", "csrf": token}
+        page = http.post("/assistants/nouveau", data=form, follow_redirects=False)
+        assert page.status_code == 409 and "remplacer" in page.text and 'value="Accueil mairie"' in page.text
+    rows = [r for r in store.audit_entries(0, None) if r["action"] == "assistant"]
+    assert any((r.get("detail") or {}).get("replaced") for r in rows)
