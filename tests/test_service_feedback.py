@@ -49,7 +49,9 @@ def test_down_rated_passage_is_demoted(env: Env) -> None:
     after = service.search(alice, ["demo"], QUESTION, k=3)
     assert after[0].chunk_id != cited
     again, _ = service.ask(alice, "demo", QUESTION)
-    assert again.citations and again.citations[0].passage_id != cited
+    # The demoted passage is no longer cited first: another passage is, or, when what is
+    # left is too weak for the confidence model, Socle abstains rather than quote it.
+    assert again.citations[0].passage_id != cited if again.citations else again.abstained
     # Useful votes on the same passage restore it.
     _, answer_id = service.ask(alice, "demo", QUESTION)
     service.store.add_feedback(answer_id, "bob", 1)  # a rating of an answer that cited it

@@ -1,24 +1,23 @@
 """Grounded answers: retrieve, decide whether the documents support an answer, then answer
 by quoting (extractive) or with a language model whose every sentence is verified.
 
-Abstention is decided from retrieval evidence, never from the model's say-so: the
-confidence is a logistic function of how well the best passage matches the question (its
-dense cosine similarity and the share of the question's terms it contains) and of how far
-the best document stands above the second (fused-score margin: a near tie means the right
-source is uncertain). The best document's own z-score was dropped: it grows with the
-collection's size, so a model fitted on 500 documents abstained on a 6-document collection. The coefficients
-were fitted on the ../shared/eval dev sets (in-scope questions whose best document is right
-vs. questions asked of the other collection) for the default embedder; another embedder
-needs a refit: see benchmarks/calibrate_abstention.py and docs/answers.md.
+Three outcomes, decided from retrieval evidence, never from the model's say-so
+(:mod:`socle.confidence`): a confident answer; a « réponse possible », the best passage
+quoted with its section and marked « à vérifier »; an abstention, when nothing relevant
+was found. Greetings and thanks get a short courteous reply, without a search.
+
+Extractive answers quote the unit of the best document that a ranker picks
+(:mod:`socle.extract`: sentences, table rows read with their header, list items with
+their lead-in); generated sentences are kept only where one source sentence, or two
+adjacent ones, supports every fact, the negation and the content words
+(:mod:`socle.factcheck`), and the quote shown is that supporting sentence.
 
 Retrieved text is untrusted data. Sentences that read as instructions to an AI ("ignorez
-les consignes…") are removed before anything is quoted or shown to a model, and a model's
-output is kept only sentence by sentence where a retrieved passage supports it.
+les consignes…") are removed before anything is quoted or shown to a model.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -28,10 +27,16 @@ from typing import Literal
 
 import numpy as np
 
+from socle import confidence as conf_model
 from socle.analysis import analyse
 from socle.chunk import split_sentences
+from socle.courtesy import courtesy_reply
 from socle.embed import Embedder
 from socle.errors import SocleError
+from socle.extract import Selection, Unit, blocks, select, units
+from socle.extract import features as unit_features
+from socle.extract import scores as unit_scores
+from socle.factcheck import best_support
 from socle.footprint import Footprint, FootprintModel, Meter
 from socle.llm import Generator, Message, OnToken
 from socle.models import Passage
@@ -45,10 +50,8 @@ ABSTENTION_MESSAGE = "Je ne trouve pas la réponse dans les documents de cette c
 EXTRACTIVE_MODEL = "extractif (sans modèle génératif)"
 AI_NOTICE = "Réponse générée automatiquement par une IA à partir des documents cités ; vérifiez les sources."
 
-# Logistic model of P(the collection answers the question), fitted by
-# benchmarks/calibrate_abstention.py on the dev sets; features are described in _features().
-CONFIDENCE_WEIGHTS = (-54.08, 58.17, 1.895, 0.767)  # bias, dense cosine, term coverage, margin
-CONFIDENCE_THRESHOLD = 0.4
+POSSIBLE_NOTICE = "Réponse possible, à vérifier dans le document cité"
+Outcome = Literal["answer", "possible", "abstain", "courtesy"]
 
 _INJECTION = re.compile(
     r"\b(ignorez|oubliez|ne\s+tenez\s+(plus|pas)\s+compte\s+d\w*)\s+(\w+\s+){0,3}(instructions?|consignes?|r[èe]gles|prompt)"
@@ -105,7 +108,7 @@ class Answer:
     text: str
     citations: list[Citation]
     abstained: bool
-    mode: Literal["extractive", "generative", "chatmd"]
+    mode: Literal["extractive", "generative", "chatmd", "courtesy"]
     model: str
     confidence: float
     passages: list[Passage]  # what retrieval returned (shown as "closest passages" on abstention)
@@ -115,6 +118,13 @@ class Answer:
     ai_generated: bool = True  # False for a response written by a person (a ChatMD chatbot's)
     choices: list[dict[str, str]] = field(default_factory=list)  # buttons offered next (ChatMD)
     response_title: str | None = None  # the ChatMD response given, if any
+    tentative: bool = False  # a « réponse possible »: the best passage, to be checked by the reader
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.mode == "courtesy":
+            return "courtesy"
+        return "abstain" if self.abstained else "possible" if self.tentative else "answer"
 
 
 def answer_record(answer: Answer) -> dict[str, object]:
@@ -124,6 +134,8 @@ def answer_record(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "tentative": answer.tentative,
+        "outcome": answer.outcome,
         "mode": answer.mode,
         "model": answer.model,
         "confidence": round(answer.confidence, 4),
@@ -178,7 +190,7 @@ class _Sentence:
 
 def _sentences(passage: Passage) -> list[_Sentence]:
     out = []
-    for block_start, block in _blocks(passage.text):
+    for block_start, block in blocks(passage.text):
         for s, e in split_sentences(block):
             text = block[s:e].strip()
             if text:
@@ -187,36 +199,19 @@ def _sentences(passage: Passage) -> list[_Sentence]:
     return out
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    """Paragraphs of a chunk with their offsets: sentences never span two blocks."""
-    out = []
-    pos = 0
-    for part in text.split("\n\n"):
-        out.append((pos, part))
-        pos += len(part) + 2
-    return out
+# -- evidence ---------------------------------------------------------------------------------
+@dataclass
+class Evidence:
+    """What retrieval found for a question, and how strongly it supports an answer."""
 
-
-def _coverage(question_terms: set[str], text: str) -> float:
-    if not question_terms:
-        return 0.0
-    return len(question_terms & set(analyse(text))) / len(question_terms)
-
-
-def _features(question_terms: set[str], passages: Sequence[Passage]) -> tuple[float, float, float]:
-    """(dense cosine, term coverage) of the best passage, and its document's score margin
-    over the next document's (passages come sorted by document score)."""
-    top = passages[0]
-    runner_up = next((p.score for p in passages if p.document_key != top.document_key), None)
-    margin = top.score - runner_up if runner_up is not None else max(top.score, 0.0)
-    return (top.dense_score or 0.0, _coverage(question_terms, top.text), margin)
-
-
-def confidence(question_terms: set[str], passages: Sequence[Passage]) -> float:
-    """P(the collection answers the question and its best document is the right source)."""
-    bias, *weights = CONFIDENCE_WEIGHTS
-    x = bias + sum(w * f for w, f in zip(weights, _features(question_terms, passages), strict=True))
-    return 1 / (1 + math.exp(-max(min(x, 50.0), -50.0)))
+    query: str  # what was searched (a follow-up is joined to the previous question)
+    passages: list[Passage]  # what retrieval returned (the closest passages, on abstention)
+    document: list[Passage]  # the best document's passages, instructions removed
+    units: list[Unit]  # what an extractive answer could quote, in document order
+    dense: np.ndarray  # cosine of the question and each unit
+    unit_scores: np.ndarray  # the sentence ranker's probability for each unit
+    features: tuple[float, ...]  # socle.confidence.FEATURES
+    confidence: float
 
 
 class Answerer:
@@ -227,7 +222,8 @@ class Answerer:
         generator: Generator | None = None,
         *,
         passages: int = 5,
-        threshold: float = CONFIDENCE_THRESHOLD,
+        threshold: float = conf_model.ANSWER_THRESHOLD,
+        possible_threshold: float | None = None,
         footprint_model: FootprintModel | None = None,
         instructions: str = "",
         corrections: CorrectionLookup | None = None,
@@ -237,6 +233,9 @@ class Answerer:
         self.generator = generator
         self.n_passages = passages
         self.threshold = threshold
+        self.possible_threshold = min(
+            threshold, conf_model.POSSIBLE_THRESHOLD if possible_threshold is None else possible_threshold
+        )
         self.footprint_model = footprint_model
         self.instructions = instructions
         self.corrections = corrections
@@ -244,6 +243,41 @@ class Answerer:
     @property
     def model_name(self) -> str:
         return self.generator.name if self.generator else EXTRACTIVE_MODEL
+
+    def evidence(
+        self,
+        collections: Sequence[str],
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        warnings: list[str] | None = None,
+    ) -> Evidence:
+        """Retrieve, keep the best document's passages, rank what could be quoted, and
+        weigh the evidence (no model involved)."""
+        warnings = [] if warnings is None else warnings
+        query = _retrieval_query(_PSEUDONYM.sub(" ", question), history)
+        passages = self.retriever.search_many(list(collections), query, k=3, per_document=3)
+        passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))
+        safe = _without_injections(passages, warnings)
+        correction = self.corrections(collections, query) if self.corrections else None
+        if correction is not None:
+            # An editor validated this answer for a question like this one: it is the
+            # first passage, read and cited before anything retrieval found.
+            passages, safe = [correction, *passages], [correction, *safe]
+        # Answers read and cite the best document only: supporting sentences found in a
+        # runner-up document were the main source of wrong citations.
+        document = [p for p in safe if p.document_key == safe[0].document_key] if safe else []
+        candidates = units(document)
+        if candidates and self.embedder is not None:
+            q = self.embedder.embed_query(query)
+            dense = _sentence_vectors(self.embedder, [u.reading for u in candidates]) @ q
+        else:
+            dense = np.zeros(len(candidates))
+        probabilities = unit_scores(unit_features(query, candidates, dense)) if candidates else np.zeros(0)
+        if not safe:
+            return Evidence(query, passages, [], [], dense, probabilities, (), 0.0)
+        feats = conf_model.evidence_features(query, safe, document, candidates, dense, probabilities)
+        level = 1.0 if correction is not None else conf_model.probability(feats)
+        return Evidence(query, passages, document, candidates, dense, probabilities, feats, level)
 
     def answer(
         self,
@@ -254,35 +288,46 @@ class Answerer:
         on_token: OnToken | None = None,
     ) -> Answer:
         meter = Meter(self.footprint_model)
+        collections = [collection] if isinstance(collection, str) else list(collection)
+        courtesy = courtesy_reply(question)
+        if courtesy is not None:
+            with meter:
+                pass
+            return Answer(
+                question=question,
+                collection=",".join(collections),
+                text=courtesy,
+                citations=[],
+                abstained=False,
+                mode="courtesy",
+                model="message de courtoisie",
+                confidence=1.0,
+                passages=[],
+                footprint=meter.footprint(),
+                ai_notice="",
+                ai_generated=False,
+            )
         with meter:
-            collections = [collection] if isinstance(collection, str) else list(collection)
-            query = _retrieval_query(_PSEUDONYM.sub(" ", question), history)
-            passages = self.retriever.search_many(collections, query, k=3, per_document=2)
-            passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))[: self.n_passages]
-            terms = set(analyse(_PSEUDONYM.sub(" ", question)))
             warnings: list[str] = []
-            safe = _without_injections(passages, warnings)
-            conf = confidence(terms, safe) if safe else 0.0
-            correction = self.corrections(collections, query) if self.corrections else None
-            if correction is not None:
-                # An editor validated this answer for a question like this one: it is the
-                # first passage, read and cited before anything retrieval found.
-                passages, safe, conf = [correction, *passages], [correction, *safe], 1.0
-            # Answers read and cite the best document only: supporting sentences found in a
-            # runner-up document were the main source of wrong citations (spf: 0.38 correct
-            # with SmolLM2 over 3 documents), and the prompt is shorter.
-            top_doc = [p for p in safe if p.document_key == safe[0].document_key] if safe else []
+            ev = self.evidence(collections, question, history, warnings)
             tokens_in = tokens_out = 0
             citations: list[Citation] = []
-            if conf < self.threshold:
+            tentative = False
+            if ev.confidence < self.possible_threshold or not ev.units:
                 text, citations, abstained, mode = ABSTENTION_MESSAGE, [], True, "extractive"
+            elif ev.confidence < self.threshold:
+                # Something relevant, not enough to be sure: the best passage, to be checked.
+                text, citations = self._extractive(ev.query, ev)
+                abstained, mode, tentative = not citations, "extractive", True
+                if citations:
+                    text = f"{POSSIBLE_NOTICE} : {text}"
             elif self.generator is None:
-                text, citations = self._extractive(question, top_doc)
+                text, citations = self._extractive(ev.query, ev)
                 abstained, mode = not citations, "extractive"
             else:
                 try:
                     text, citations, abstained, tokens_in, tokens_out = self._generative(
-                        question, top_doc, history, warnings, on_token, meter
+                        question, ev.document, history, warnings, on_token, meter
                     )
                     mode = "generative"
                     if not abstained and not citations:  # nothing the model wrote survived verification
@@ -293,10 +338,10 @@ class Answerer:
                     warnings.append(f"{exc} Réponse par citation directe des sources.")
                     abstained = False
                 if not abstained and not citations:
-                    text, citations = self._extractive(question, top_doc)
+                    text, citations = self._extractive(ev.query, ev)
                     abstained, mode = not citations, "extractive"
             if abstained:
-                text = ABSTENTION_MESSAGE
+                text, tentative = ABSTENTION_MESSAGE, False
         return Answer(
             question=question,
             collection=",".join(collections),
@@ -305,60 +350,20 @@ class Answerer:
             abstained=abstained,
             mode=mode,  # type: ignore[arg-type]
             model=self.model_name if mode == "generative" else EXTRACTIVE_MODEL,
-            confidence=conf,
-            passages=passages,
+            confidence=ev.confidence,
+            passages=_one_per_document_first(ev.passages)[: self.n_passages],
             footprint=meter.footprint(tokens_in, tokens_out),
             warnings=warnings,
+            tentative=tentative,
         )
 
     # -- extractive ------------------------------------------------------------------------
-    def _extractive(self, question: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
-        """Quote the sentences of ``passages`` (the best document's) that answer best, with their source."""
-        candidates = [s for p in passages for s in _sentences(p)]
-        candidates = [s for s in candidates if len(s.text.split()) >= 3] or candidates
-        if not candidates:
+    def _extractive(self, question: str, ev: Evidence) -> tuple[str, list[Citation]]:
+        """Quote what the ranker picked in the best document, each span with its source."""
+        chosen: Selection | None = select(question, ev.units, ev.dense)
+        if chosen is None:
             return ABSTENTION_MESSAGE, []
-        terms = set(analyse(question))
-        lexical = np.array([_coverage(terms, s.text) for s in candidates])
-        if self.embedder is not None:
-            q = self.embedder.embed_query(question)
-            dense = _sentence_vectors(self.embedder, [s.text for s in candidates]) @ q
-            score = 0.7 * dense + 0.3 * lexical
-        else:
-            score = lexical
-        best = int(np.argmax(score))
-        chosen = [best]
-        # A sentence that announces a list ("… :") needs what follows; a strong runner-up
-        # from the same passage completes the answer.
-        words = len(candidates[best].text.split())
-        nxt = best + 1
-        while (
-            candidates[chosen[-1]].text.endswith(":")
-            and nxt < len(candidates)
-            and candidates[nxt].passage is candidates[best].passage
-            and words < 80
-        ):
-            chosen.append(nxt)
-            words += len(candidates[nxt].text.split())
-            nxt += 1
-        order = np.argsort(-score)
-        if len(order) > 1:
-            second = int(order[1]) if int(order[0]) == best else int(order[0])
-            if (
-                second not in chosen
-                and score[second] >= 0.95 * score[best]
-                and candidates[second].passage is candidates[best].passage
-                and words + len(candidates[second].text.split()) <= 90
-            ):
-                chosen.append(second)
-        chosen.sort(key=lambda i: candidates[i].start)
-        first, last = candidates[chosen[0]], candidates[chosen[-1]]
-        passage = first.passage
-        quote_parts = [candidates[i].text for i in chosen]
-        citation = Citation.of(1, passage, " ".join(quote_parts), first.start, last.end)
-        where = f" ({passage.location})" if passage.location else ""
-        text = f"D'après « {passage.document_title} »{where} : « {' '.join(quote_parts)} » [1]"
-        return text, [citation]
+        return quote_answer(chosen)
 
     # -- generative ------------------------------------------------------------------------
     def _generative(
@@ -386,6 +391,41 @@ class Answerer:
             return ABSTENTION_MESSAGE, [], True, completion.tokens_in, completion.tokens_out
         text, citations = verify(raw, passages, warnings)
         return text, citations, False, completion.tokens_in, completion.tokens_out
+
+
+def _one_per_document_first(passages: Sequence[Passage]) -> list[Passage]:
+    """The best passage of each document, then the others: the closest passages shown on an
+    abstention are different documents, not one document three times."""
+    seen: set[str] = set()
+    first: list[Passage] = []
+    rest: list[Passage] = []
+    for p in passages:
+        (rest if p.document_key in seen else first).append(p)
+        seen.add(p.document_key)
+    return first + rest
+
+
+def _span_text(span: Sequence[Unit]) -> str:
+    """The document's exact text from the first unit to the last (one passage): what the
+    citation's offsets point at, so that it can be highlighted."""
+    passage = span[0].passage
+    return passage.text[span[0].start - passage.start : span[-1].end - passage.start]
+
+
+def quote_answer(chosen: Selection) -> tuple[str, list[Citation]]:
+    """« D'après « Titre » (section) : « … » [1] », one citation per quoted span; a table
+    row is shown read with its header, and cited as the row itself."""
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for number, span in enumerate(chosen.spans, 1):
+        first, last = span[0], span[-1]
+        passage = first.passage
+        shown = " ".join(u.reading for u in span)
+        citations.append(Citation.of(number, passage, _span_text(span), first.start, last.end))
+        parts.append(f"« {shown} » [{number}]")
+    passage = chosen.spans[0][0].passage
+    where = f" ({passage.location})" if passage.location else ""
+    return f"D'après « {passage.document_title} »{where} : {' … '.join(parts)}", citations
 
 
 SYSTEM_PROMPT = (
@@ -416,47 +456,61 @@ def build_messages(
 
 
 def verify(raw: str, passages: Sequence[Passage], warnings: list[str]) -> tuple[str, list[Citation]]:
-    """Keep the generated sentences a passage supports; cite that passage's exact span.
-
-    A sentence is supported when at least 60 % of its content terms (French stems) occur in
-    one sentence window of a retrieved passage. A marker pointing at a passage that does not
-    support the sentence is corrected to the one that does; unsupported sentences are dropped.
+    """Keep the generated sentences that one source sentence, or two adjacent ones, supports
+    (:func:`socle.factcheck.best_support`: every number, amount, date and duration matches,
+    the negation agrees, the content words are there); cite that passage and quote exactly
+    the supporting sentence(s), never a heading. A marker pointing at a passage that does
+    not support the sentence is corrected; unsupported sentences are dropped, each with its
+    reason in the warnings.
     """
     kept: list[str] = []
     citations: list[Citation] = []
-    by_passage: dict[int, int] = {}
-    dropped = corrected = 0
-    all_sentences = [[s for s in _sentences(p)] for p in passages]
+    numbers: dict[tuple[int, int], int] = {}  # one citation per supporting span
+    corrected = 0
+    reasons: list[str] = []
+    per_passage = [[u for u in units([p])] for p in passages]
     for s, e in split_sentences(raw):
         sentence = raw[s:e]
         cited = [int(n) for n in _MARKER.findall(sentence)]
         body = _MARKER.sub("", sentence).strip()
-        terms = set(analyse(body))
-        if len(terms) < 2:
+        if len(analyse(body)) < 2:
             continue
-        best: tuple[float, int, _Sentence | None] = (0.0, -1, None)
-        for i, sents in enumerate(all_sentences):
-            for j in range(len(sents)):
-                window = " ".join(x.text for x in sents[max(0, j - 1) : j + 2])
-                cov = _coverage(terms, window)
-                bonus = 0.01 if (i + 1) in cited else 0.0  # prefer the passage the model named
-                if cov + bonus > best[0]:
-                    best = (cov + bonus, i, sents[j])
-        if best[0] < 0.6 or best[2] is None:
-            dropped += 1
+        found: tuple[int, list[Unit]] | None = None
+        failure: str | None = None
+        # The passage the model named first, then the others.
+        order = sorted(range(len(passages)), key=lambda i: (i + 1) not in cited)
+        for i in order:
+            candidates = per_passage[i]
+            if not candidates:
+                continue
+            span, check = best_support(body, [u.reading for u in candidates])
+            if span is not None:
+                found = (i, candidates[span[0] : span[1] + 1])
+                break
+            failure = failure or check.reason
+        if found is None:
+            reasons.append(f"« {_short(body)} » : {failure or 'non étayée par les documents'}")
             continue
-        i, quote = best[1], best[2]
+        i, support = found
         if cited and (i + 1) not in cited:
             corrected += 1
-        if i not in by_passage:
-            by_passage[i] = len(citations) + 1
-            citations.append(Citation.of(by_passage[i], passages[i], quote.text, quote.start, quote.end))
-        kept.append(f"{body.rstrip()} [{by_passage[i]}]")
-    if dropped:
-        warnings.append(f"{dropped} phrase(s) du modèle retirée(s) : non étayée(s) par les documents.")
+        where = (support[0].start, support[-1].end)
+        if where not in numbers:
+            numbers[where] = len(citations) + 1
+            citations.append(Citation.of(numbers[where], passages[i], _span_text(support), *where))
+        kept.append(f"{body.rstrip()} [{numbers[where]}]")
+    if reasons:
+        warnings.append(
+            f"{len(reasons)} phrase(s) du modèle retirée(s), non étayée(s) par les documents : " + " ; ".join(reasons)
+        )
     if corrected:
         warnings.append(f"{corrected} citation(s) corrigée(s) vers le passage qui étaye la phrase.")
     return " ".join(kept), citations
+
+
+def _short(text: str, words: int = 12) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 def _without_injections(passages: list[Passage], warnings: list[str]) -> list[Passage]:

@@ -99,6 +99,7 @@ def _answerer(settings: Settings, retriever: Any, embedder: Any, model: str | No
         embedder,
         generator,
         threshold=settings.answer_threshold,
+        possible_threshold=settings.possible_threshold,
         footprint_model=FootprintModel(
             power_per_core_w=settings.power_per_core_w, pue=settings.pue, carbon_g_per_kwh=settings.carbon_g_per_kwh
         ),
@@ -118,6 +119,9 @@ def _protect_question(store: Any, settings: Settings, collection: str, question:
 
 def _print_answer(answer: Any, streamed: bool) -> None:
     """The answer, its sources (or the closest passages), the AI mark and the footprint."""
+    if answer.mode == "courtesy":  # a greeting or thanks: no search, nothing to source
+        click.echo(answer.text)
+        return
     if not streamed or answer.mode != "generative" or answer.abstained:
         click.echo(answer.text)
     else:

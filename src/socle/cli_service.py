@@ -481,8 +481,62 @@ def footprint(ctx: click.Context, group: str, as_json: bool, svg: Path | None) -
         )
 
 
+# -- calibrate ---------------------------------------------------------------------------------
+@click.command()
+@click.option("--assistant", "name", required=True, help="Nom de l'assistant à recalibrer.")
+@click.option("--dry-run", is_flag=True, help="Mesurer et proposer sans enregistrer.")
+@json_option
+@click.pass_context
+@reports_errors
+def calibrate(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> None:
+    """Recalibre les seuils de réponse d'un assistant à partir de ses exemples de questions et
+    des avis de ses utilisateurs (réponse sûre, « réponse possible, à vérifier », abstention)."""
+    from socle.cli import _answerer, _open
+    from socle.confidence import Thresholds
+    from socle.recalibrate import calibrate_assistant, save
+    from socle.retrieve import Retriever
+
+    settings = _settings(ctx)
+    store, embedder = _open(settings)
+    found = store.get_assistant(name)
+    if found is None:
+        raise NotFoundError(f"L'assistant « {name} » n'existe pas.")
+    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, None, "extractive")
+    defaults = Thresholds(answer=settings.answer_threshold, possible=settings.possible_threshold)
+    result = calibrate_assistant(store, answerer, found, defaults)
+    if not dry_run:
+        save(store, name, result)
+        store.append_audit(
+            {
+                "username": _operator(),
+                "action": "calibrate",
+                "assistant": name,
+                "collections": found.collections,
+                "detail": result.as_dict(),
+            }
+        )
+    report = result.as_dict()
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"Assistant « {name} » : {report['n_in_scope']} questions à traiter (exemples, réponses jugées utiles), "
+        f"{report['n_out_of_scope']} questions hors sujet."
+    )
+    click.echo("                          seuil sûr  seuil possible  répondues  sûres  hors sujet écartées")
+    for label, key in (("avant", "before"), ("après" if not dry_run else "proposé", "after")):
+        r = report[key]
+        click.echo(
+            f"  {label:<22} {r['threshold']:>9.3f} {r['possible_threshold']:>15.3f} {r['in_scope_answered']:>10.0%}"
+            f" {r['in_scope_confident']:>6.0%} {r['out_of_scope_abstained']:>20.0%}"
+        )
+    click.echo(f"  {result.note}.")
+    if dry_run:
+        click.echo("Rien n'a été enregistré (--dry-run).")
+
+
 def register(cli: click.Group) -> None:
-    for command in (serve, users, assistant, audit, card, footprint):
+    for command in (serve, users, assistant, audit, card, footprint, calibrate):
         cli.add_command(command)
 
 

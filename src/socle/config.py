@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from socle.confidence import ANSWER_THRESHOLD, POSSIBLE_THRESHOLD
 from socle.errors import ConfigError
 
 
@@ -37,7 +38,8 @@ class Settings:
     llm_model: str = ""
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)  # a secret: never printed
-    answer_threshold: float = 0.4
+    answer_threshold: float = ANSWER_THRESHOLD  # confident answer at or above (socle.confidence)
+    possible_threshold: float = POSSIBLE_THRESHOLD  # « réponse possible » at or above, else abstention
     power_per_core_w: float = 10.0
     pue: float = 1.0
     carbon_g_per_kwh: float = 52.0
@@ -59,6 +61,8 @@ class Settings:
             raise ConfigError("llm_backend doit valoir extractive, llamacpp ou openai.")
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise ConfigError("answer_threshold doit être compris entre 0 et 1.")
+        if not 0.0 <= self.possible_threshold <= self.answer_threshold:
+            raise ConfigError("possible_threshold doit être compris entre 0 et answer_threshold.")
         if self.privacy_mode not in ("anonymise", "pseudonymise", "off"):
             raise ConfigError("privacy_mode doit valoir anonymise, pseudonymise ou off.")
         return self

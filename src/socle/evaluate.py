@@ -25,6 +25,13 @@ class Question:
     question: str
     relevant: tuple[str, ...]
     answers: tuple[str, ...] = ()
+    history: tuple[tuple[str, str], ...] = ()  # earlier (question, answer) turns of a follow-up
+    kind: str = ""  # free label (short, colloquial, follow-up, greeting…), reported per kind
+
+    def is_relevant(self, document_key: str) -> bool:
+        """A document key is relevant when listed, or when its file name is (question sets
+        written for files name them, not their path on the machine that ingested them)."""
+        return document_key in self.relevant or Path(document_key).name in self.relevant
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -44,6 +51,8 @@ def load_questions(path: Path) -> list[Question]:
                     question=str(obj["question"]),
                     relevant=tuple(str(r) for r in obj.get("relevant", [])),
                     answers=tuple(str(a) for a in obj.get("answers", []) or []),
+                    history=tuple((str(q), str(a)) for q, a in obj.get("history", []) or []),
+                    kind=str(obj.get("kind", "")),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -89,7 +98,7 @@ def evaluate_retrieval(
         passages = retriever.search(collection, q.question, k=depth)
         latencies.append((time.perf_counter() - t0) * 1000)
         keys = [p.document_key for p in passages]
-        rank = next((i + 1 for i, key in enumerate(keys) if key in q.relevant), None)
+        rank = next((i + 1 for i, key in enumerate(keys) if q.is_relevant(key)), None)
         for k in cutoffs:
             hits[k] += rank is not None and rank <= k
         if rank is not None and rank <= 10:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from socle.answer import CONFIDENCE_THRESHOLD, EXTRACTIVE_MODEL
+from socle.answer import EXTRACTIVE_MODEL
 from socle.config import Settings
 from socle.errors import NotFoundError
 from socle.store import Store
@@ -131,12 +131,14 @@ def assistant_card(store: Store, settings: Settings, name: str, contact: str = "
                 "metrics": e["metrics"],
             }
     usage = next((r for r in footprint_totals(store, "assistant") if r["assistant"] == name), None)
-    threshold = float(assistant.settings.get("threshold", settings.answer_threshold or CONFIDENCE_THRESHOLD))
+    threshold = float(assistant.settings.get("threshold", settings.answer_threshold))
+    possible = min(threshold, float(assistant.settings.get("possible_threshold", settings.possible_threshold)))
     runtime = _runtime(settings)
     limits = [
         "Répond uniquement à partir des documents des collections listées ; ne connaît rien d'autre.",
-        f"S'abstient quand la confiance de la recherche est inférieure à {threshold:.2f} ; "
-        "une question mal formulée peut donc rester sans réponse.",
+        f"Répond quand la confiance de la recherche atteint {threshold:.2f} ; entre {possible:.2f} et "
+        f"{threshold:.2f}, donne le passage le plus proche comme « réponse possible, à vérifier » ; "
+        f"en dessous de {possible:.2f}, dit qu'il ne trouve pas la réponse.",
         "Chaque réponse cite ses sources : vérifiez-les avant toute décision.",
     ]
     if settings.llm_backend == "extractive":

@@ -179,11 +179,13 @@ class Service:
         question = self.filter_question(question, assistant.collections)
         history = [(self.filter_question(q, assistant.collections), a) for q, a in history]
         threshold = float(assistant.settings.get("threshold", self.settings.answer_threshold))
+        possible = float(assistant.settings.get("possible_threshold", self.settings.possible_threshold))
         answerer = Answerer(
             self.retriever,
             self.embedder,
             self.generator,
             threshold=threshold,
+            possible_threshold=possible,
             footprint_model=self.footprint_model,
             instructions=assistant.instructions,
             corrections=self.feedback.lookup,

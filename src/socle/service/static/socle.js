@@ -33,6 +33,8 @@ function renderText(container, text) {
 function renderAnswer(article, text, extra) {
   article.dataset.answerId = extra.answer_id;
   article.classList.toggle("abstained", extra.abstained);
+  article.classList.toggle("tentative", Boolean(extra.tentative));
+  article.querySelector(".to-check").hidden = !extra.tentative;
   article.querySelector(".model").textContent = extra.model;
   // A response written by a chatbot's author is no AI output: no mark, no footprint.
   for (const sel of [".ai-mark", ".footprint", ".notice-ai"]) article.querySelector(sel).hidden = !extra.ai_generated;
@@ -103,7 +105,7 @@ async function ask(form, question, choice) {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
       body: JSON.stringify({ model: assistant, stream: true, messages: [{ role: "user", content: question }],
-        socle_choice: choice || null }),
+        socle_choice: choice || null, socle_sources: "none" }), // this page draws the sources itself
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
