@@ -3,11 +3,15 @@
 ``POST /v1/chat/completions`` and ``GET /v1/models`` follow OpenAI's chat API, so any
 OpenAI client library works: the ``model`` is an assistant's name, and the response
 carries an extra ``socle`` object (answer id for feedback, citations, footprint, AI mark).
+Since client libraries drop that object, the message content also carries the sources in
+Markdown, with the AI notice (:mod:`socle.service.sources`; ``socle_sources: "none"`` for
+the bare answer).
 
 Streaming (``"stream": true``) sends server-sent events. While a language model writes,
 its raw text travels in ``socle.preview`` deltas only; the ``content`` delta carries the
 answer once every sentence has been checked against the sources, so a client never
-receives a claim that verification removed.
+receives a claim that verification removed; the sources follow in one last ``content``
+delta, before ``finish_reason: "stop"``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from socle.models import Passage
 from socle.service.app import get_service, require_principal
 from socle.service.auth import Principal
 from socle.service.core import Service
+from socle.service.sources import SourcesFormat, answer_content, choose_format
 from socle.store.service import AUDIT_FIELDS, Assistant
 
 router = APIRouter(prefix="/v1", tags=["API"])
@@ -52,6 +57,10 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     model: str = Field(description="Nom de l'assistant (voir GET /v1/models).")
     messages: list[ChatMessage] = Field(min_length=1)
@@ -62,6 +71,14 @@ class ChatRequest(BaseModel):
     socle_choice: str | None = Field(
         default=None, description="Assistant ChatMD : titre de la réponse visée par le bouton choisi."
     )
+    socle_sources: SourcesFormat | None = Field(
+        default=None,
+        description=(
+            "Sources dans le texte de la réponse : « markdown » (liste numérotée avec liens, et mention IA) "
+            "ou « none » (réponse seule). Par défaut : le réglage « sources » de l'assistant, sinon « markdown »."
+        ),
+    )
+    stream_options: StreamOptions | None = None
 
 
 def _history(messages: list[ChatMessage], choice: str | None = None) -> tuple[str, list[tuple[str, str]]]:
@@ -93,6 +110,8 @@ def socle_extra(answer: Answer, answer_id: int) -> dict[str, Any]:
         "response_title": answer.response_title,
         "answer_id": answer_id,
         "abstained": answer.abstained,
+        "tentative": answer.tentative,  # a « réponse possible », to be checked in the cited document
+        "outcome": answer.outcome,  # answer | possible | abstain | courtesy
         "mode": answer.mode,
         "model": answer.model,
         "confidence": record["confidence"],
@@ -133,30 +152,38 @@ def list_models(principal: Caller, service: Svc) -> dict[str, Any]:
     }
 
 
+def usage(answer: Answer) -> dict[str, int]:
+    """OpenAI's token counts, from the answer's footprint: zeros when no model wrote it."""
+    tokens_in, tokens_out = answer.footprint.tokens_in, answer.footprint.tokens_out
+    return {"prompt_tokens": tokens_in, "completion_tokens": tokens_out, "total_tokens": tokens_in + tokens_out}
+
+
 @router.post("/chat/completions", summary="Réponse sourcée d'un assistant (compatible OpenAI)", response_model=None)
-async def chat_completions(body: ChatRequest, principal: Caller, service: Svc) -> Response | dict[str, Any]:
+async def chat_completions(
+    body: ChatRequest, principal: Caller, service: Svc, request: Request
+) -> Response | dict[str, Any]:
     question, history = _history(body.messages, body.socle_choice)
     created = int(time.time())
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
-    service.assistant(principal, body.model)  # 404 before anything streams
+    assistant = service.assistant(principal, body.model)  # 404 before anything streams
+    sources = choose_format(
+        body.socle_sources, assistant.settings, from_web_page=not getattr(request.state, "via_key", True)
+    )
+    # Absolute links: the client showing them (a chat interface elsewhere) is not Socle.
+    base_url = str(request.base_url)
 
     if not body.stream:
         answer, answer_id = await run_in_threadpool(
             service.ask, principal, body.model, question, history, None, body.socle_choice
         )
+        content = answer_content(answer, sources, base_url).text
         return {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
             "model": body.model,
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}
-            ],
-            "usage": {
-                "prompt_tokens": answer.footprint.tokens_in,
-                "completion_tokens": answer.footprint.tokens_out,
-                "total_tokens": answer.footprint.tokens_in + answer.footprint.tokens_out,
-            },
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": usage(answer),
             "socle": socle_extra(answer, answer_id),
         }
 
@@ -175,14 +202,18 @@ async def chat_completions(body: ChatRequest, principal: Caller, service: Svc) -
         except Exception as exc:  # reported in the stream: the HTTP status is already sent
             await queue.put(("error", exc))
 
+    include_usage = body.stream_options is not None and body.stream_options.include_usage
+    head: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": body.model,
+    }
+
     def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
-        payload: dict[str, Any] = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": body.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
+        payload: dict[str, Any] = head | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        if include_usage:  # as OpenAI: null on every chunk, the counts in a last chunk without choices
+            payload["usage"] = None
         if extra is not None:
             payload["socle"] = extra
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
@@ -201,8 +232,13 @@ async def chat_completions(body: ChatRequest, principal: Caller, service: Svc) -
                     break
                 else:
                     answer, answer_id = value
-                    yield chunk({"content": answer.text})
+                    content = answer_content(answer, sources, base_url)
+                    yield chunk({"content": content.answer})
+                    if content.sources:
+                        yield chunk({"content": content.sources})
                     yield chunk({}, finish="stop", extra=socle_extra(answer, answer_id))
+                    if include_usage:
+                        yield f"data: {json.dumps(head | {'choices': [], 'usage': usage(answer)})}\n\n"
                     break
             yield "data: [DONE]\n\n"
         finally:
@@ -219,6 +255,9 @@ class AssistantIn(BaseModel):
     instructions: str = Field(default="", max_length=8000)
     examples: list[str] = Field(default_factory=list, max_length=20)
     threshold: float | None = Field(default=None, ge=0, le=1)
+    sources: SourcesFormat | None = Field(
+        default=None, description="Sources dans le texte des réponses de /v1/chat/completions : markdown ou none."
+    )
     replace: bool = Field(default=False, description="Remplacer l'assistant de ce nom s'il existe (sinon 409).")
 
 
@@ -236,7 +275,9 @@ def list_assistants(principal: Caller, service: Svc) -> list[dict[str, Any]]:
 
 @router.post("/assistants", summary="Créer ou remplacer un assistant (éditeur des collections)", status_code=201)
 def create_assistant(body: AssistantIn, principal: Caller, service: Svc) -> dict[str, Any]:
-    settings = {"threshold": body.threshold} if body.threshold is not None else {}
+    settings: dict[str, Any] = {"threshold": body.threshold} if body.threshold is not None else {}
+    if body.sources is not None:
+        settings["sources"] = body.sources
     saved = service.save_assistant(
         principal,
         Assistant(

@@ -3,7 +3,8 @@
     ---
     collections: [rh]            # the collection(s) it may read (required)
     nom: assistant-rh            # optional identifier (otherwise derived from the title)
-    seuil: 0.4                   # optional abstention threshold
+    seuil: 0.5                   # optional: confident answers at or above (socle calibrate sets it)
+    sources: markdown            # optional: sources in API answers' text (markdown, or none)
     ---
     # Assistant RH
 
@@ -82,6 +83,11 @@ def parse_assistant_markdown(text: str) -> Assistant:
             raise SocleError(f"Seuil invalide : {threshold!r} (un nombre entre 0 et 1).") from exc
         if not 0 <= settings["threshold"] <= 1:
             raise SocleError("Le seuil doit être compris entre 0 et 1.")
+    sources = _key(meta, "sources")
+    if sources is not None:
+        if str(sources) not in ("markdown", "none"):
+            raise SocleError(f"Valeur de « sources » invalide : {sources!r} (markdown ou none).")
+        settings["sources"] = str(sources)
     return Assistant(
         name=str(_key(meta, "nom", "name", "id") or slugify(title)),
         title=title,
@@ -97,6 +103,8 @@ def assistant_markdown(assistant: Assistant) -> str:
     meta: dict[str, Any] = {"nom": assistant.name, "collections": assistant.collections}
     if "threshold" in assistant.settings:
         meta["seuil"] = assistant.settings["threshold"]
+    if "sources" in assistant.settings:
+        meta["sources"] = assistant.settings["sources"]
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip()
     parts = [f"---\n{head}\n---\n", f"# {assistant.title}\n"]
     if assistant.instructions:
