@@ -89,3 +89,16 @@ def test_a_list_is_quoted_whole_for_a_procedure_question() -> None:
 )
 def test_question_types(question: str, kind: str) -> None:
     assert question_type(question) == kind
+
+
+def test_a_lead_in_and_the_row_that_answers_are_cited_apart() -> None:
+    found = units(passages_of("mediatheque-horaires-pret.html"))
+    lead = next(i for i, u in enumerate(found) if u.kind == "lead_in")
+    dvd = next(i for i, u in enumerate(found) if u.text.startswith("DVD"))
+    dense = np.zeros(len(found))
+    dense[lead] = 1.0
+    chosen = select("Combien de DVD peut-on emprunter ?", found, dense)
+    assert chosen is not None
+    quoted = [[u.text for u in span] for span in chosen.spans]
+    # The lead-in brings the row that answers, each its own span: no rows in between.
+    assert [found[lead].text] in quoted and [found[dvd].text] in quoted

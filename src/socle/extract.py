@@ -375,7 +375,16 @@ def select(question: str, candidates: Sequence[Unit], dense: np.ndarray) -> Sele
     qtype = question_type(question)
     order = [int(i) for i in np.argsort(-p)]
     first = _with_neighbours(order[0], candidates, qtype, p)
-    spans = [first]
+    # Units that are not next to each other in the document (a lead-in and the one table
+    # row that answers) are quoted as separate spans: each citation highlights exactly its
+    # text, not the rows in between.
+    position = {(u.start, u.end): i for i, u in enumerate(candidates)}
+    spans: list[list[Unit]] = []
+    for unit in first:
+        if spans and position[(unit.start, unit.end)] == position[(spans[-1][-1].start, spans[-1][-1].end)] + 1:
+            spans[-1].append(unit)
+        else:
+            spans.append([unit])
     used = {(u.start, u.end) for u in first}
     words = sum(u.words for u in first)
     for i in order[1:3]:
