@@ -102,3 +102,14 @@ def test_a_lead_in_and_the_row_that_answers_are_cited_apart() -> None:
     quoted = [[u.text for u in span] for span in chosen.spans]
     # The lead-in brings the row that answers, each its own span: no rows in between.
     assert [found[lead].text] in quoted and [found[dvd].text] in quoted
+
+
+def test_a_sentence_that_points_back_comes_with_the_one_before() -> None:
+    found = units(passages_of("conges-annuels-agents.md"))
+    i = next(k for k, u in enumerate(found) if u.text.startswith("Sans réponse dans ce délai"))
+    dense = np.zeros(len(found))
+    dense[i] = 1.0
+    chosen = select("Si mon chef ne répond pas à ma demande de congés, est-elle acceptée ?", found, dense)
+    assert chosen is not None
+    assert [u.text for u in chosen.spans[0]] == [found[i - 1].text, found[i].text]
+    assert "8 jours" in chosen.spans[0][0].text  # the delay « ce délai » refers to

@@ -324,12 +324,32 @@ class Selection:
     score: float  # the ranker's probability for the best unit
 
 
+_ANAPHORA = re.compile(r"^(il|elle|ils|elles|cela|ceci|celui-ci|celle-ci|ceux-ci|celles-ci)\b")
+_DEMONSTRATIVE = re.compile(r"\b(ce|cet|cette|ces)\b")
+
+
+def needs_previous(text: str) -> bool:
+    """A sentence that points back at the one before (« Elle est gratuite. », « Sans réponse
+    dans ce délai, … ») cannot be read alone."""
+    folded = fold(text).lstrip()
+    return bool(_ANAPHORA.match(folded) or _DEMONSTRATIVE.search(" ".join(folded.split()[:6])))
+
+
 def _with_neighbours(best: int, candidates: Sequence[Unit], qtype: QuestionType, p: np.ndarray) -> list[Unit]:
-    """The best unit with what it needs to be read: a lead-in brings its list (or, before a
-    table, the table's likeliest row), a list item its lead-in (all the list for a
-    « comment » question)."""
+    """The best unit with what it needs to be read: the sentence before it when it points
+    back at it, a lead-in brings its list (or, before a table, the table's likeliest row),
+    a list item its lead-in (all the list for a « comment » question)."""
     chosen = [best]
     unit = candidates[best]
+    previous = candidates[best - 1] if best > 0 else None
+    if (
+        unit.kind == "sentence"
+        and previous is not None
+        and previous.passage is unit.passage
+        and previous.block == unit.block
+        and needs_previous(unit.text)
+    ):
+        chosen.insert(0, best - 1)
     if unit.kind == "item":  # back to the lead-in
         i = best - 1
         while i >= 0 and candidates[i].passage is unit.passage and candidates[i].kind == "item":
