@@ -6,6 +6,8 @@ Set-up (tests/service_helpers.py): collections ``demo`` and ``secret``; ``bob`` 
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +115,44 @@ def test_replacing_an_assistant_needs_an_explicit_request(env: Env, server: str)
         assert page.status_code == 409 and "remplacer" in page.text and 'value="Accueil mairie"' in page.text
     rows = [r for r in store.audit_entries(0, None) if r["action"] == "assistant"]
     assert any((r.get("detail") or {}).get("replaced") for r in rows)
+
+
+# -- Info 13: what refusals and messages tell ---------------------------------------------------
+def test_a_correction_of_another_collection_is_told_as_missing(env: Env, server: str) -> None:
+    store = env.service.store
+    secret = store.add_correction("secret", "code du coffre ?", "Le code est 4729-ZULU.", None, None, "admin")
+    bob = auth(env.keys["bob"])  # editor of demo only
+    with httpx.Client(base_url=server, timeout=60) as http:
+        unknown = http.post("/v1/corrections/999999/validate", headers=bob)
+        hidden = http.post(f"/v1/corrections/{secret}/validate", headers=bob)
+        assert unknown.status_code == hidden.status_code == 404
+        assert "secret" not in hidden.text
+        login(http, "bob")
+        page = http.get(f"/corrections/{secret}", headers={"Accept": "text/html"})
+        missing = http.get("/corrections/999999", headers={"Accept": "text/html"})
+        assert page.status_code == missing.status_code == 404
+        assert "4729-ZULU" not in page.text and "secret" not in page.text
+    assert store.all_corrections()[-1].validated_at is None
+
+
+def test_uploads_show_no_server_path(env: Env, server: str) -> None:
+    bob = auth(env.keys["bob"])
+    files = [
+        ("files", ("note.md", b"# Note\n\nLa salle B est fermee le lundi pour travaux.\n", "text/markdown")),
+        ("files", ("abime.pdf", b"%PDF-1.4 garbage", "application/pdf")),
+    ]
+    with httpx.Client(base_url=server, timeout=120) as http:
+        sent = http.post("/v1/documents", data={"collection": "demo"}, files=files, headers=bob)
+        assert sent.status_code == 202, sent.text
+        for _ in range(300):
+            job = http.get(sent.json()["status_url"], headers=bob).json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        uploads = str(env.service.uploads)
+        assert uploads not in json.dumps(job), job
+        keys = [d["key"] for d in http.get("/v1/documents?collection=demo", headers=bob).json()]
+        assert "note.md" in keys and not any(uploads in k or (k.startswith("/") and "note" in k) for k in keys)
+        body = {"query": "salle B fermée le lundi", "collections": ["demo"]}
+        found = http.post("/v1/search", json=body, headers=bob).json()["results"][0]
+        assert found["document"] == "note.md" and uploads not in json.dumps(found)

@@ -10,6 +10,7 @@ deletion and rating is appended to the audit log.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,13 @@ def _sources(answer: Answer) -> list[dict[str, Any]]:
         }
         for c in answer.citations
     ]
+
+
+def _without_folder(message: str, folder: Path) -> str:
+    """A message with the server's upload folder taken out of the paths it names."""
+    for prefix in {str(folder.resolve()), str(folder)}:
+        message = re.sub(re.escape(prefix) + r"/[^/\s]+/", "", message)
+    return message
 
 
 class Service:
@@ -351,8 +359,9 @@ class Service:
 
     def correction(self, principal: Principal, correction_id: int) -> dict[str, Any]:
         for c in self.store.all_corrections():
-            if c.id == correction_id:
-                principal.require_read([p for p in c.collection.split(",") if p])
+            # A correction of a collection one may not read does not exist for them (404, as
+            # for an unknown id: its existence and its collection are not told).
+            if c.id == correction_id and all(principal.can_read(p) for p in c.collection.split(",") if p):
                 return {
                     "id": c.id,
                     "question": c.question,
@@ -394,6 +403,16 @@ class Service:
         try:
             self.store.update_job(job, status="running", done=0)
             documents = parse_files(paths, report)
+            folder = (self.uploads / collection).resolve()
+            for doc in documents:
+                # Keys and sources relative to the collection's upload folder: no absolute
+                # server path reaches an agent (document lists, citations, links).
+                try:
+                    relative = str(Path(doc.key).relative_to(folder))
+                except ValueError:
+                    continue  # a record of a JSONL file keeps its own id
+                self.store.remove_document(collection, doc.key)  # stored by an earlier release
+                doc.key = doc.source = relative
             prepared = prepare_documents(self.store, collection, documents, report, self.settings.chunk_words)
             total = sum(len(p.chunks) for p in prepared)
             self.store.update_job(job, status="running", done=0, report={"chunks_total": total})
@@ -416,7 +435,7 @@ class Service:
             "updated": report.updated,
             "unchanged": report.unchanged,
             "chunks": report.chunks,
-            "failed": [{"source": Path(s).name, "message": m} for s, m in report.failed],
+            "failed": [{"source": Path(s).name, "message": _without_folder(m, self.uploads)} for s, m in report.failed],
         }
         self.store.update_job(job, status=status, done=report.chunks, report=summary)
         self._audit(principal, "upload", collections=[collection], detail={"job": job, **summary})
@@ -472,7 +491,7 @@ class Service:
 
     def validate_correction(self, principal: Principal, correction_id: int) -> dict[str, Any]:
         found = next((c for c in self.store.all_corrections() if c.id == correction_id), None)
-        if found is None:
+        if found is None or not all(principal.can_read(c) for c in found.collection.split(",") if c):
             raise NotFoundError(f"La correction {correction_id} n'existe pas.")
         for c in found.collection.split(","):
             principal.require_edit(c)
