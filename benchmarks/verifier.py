@@ -20,15 +20,35 @@ item). From each source sentence the script derives, deterministically (seeded):
   (autorisé <-> interdit…, reported apart), word (a noun replaced by another noun of the
   same document), entity (a capitalised name or acronym replaced by another of the corpus).
   A corruption is kept only when it is really false in the neighbourhood: the new value,
-  unit, noun or name appears in none of its sentences.
+  unit, noun or name appears in none of its sentences;
+- model-style: rules closer to what a small language model writes from a passage and its
+  context, each reported as its own row too. subject: the subject restated from the
+  context (built backwards so that it is right by construction: a sentence whose subject
+  the heading or the question names becomes the source with a pronoun, « Il ne dispose
+  d'aucun budget. », and the sentence itself is the claim); complement: the topic added to
+  a noun that opens the sentence (« La durée du congé de maternité est… » for « La durée
+  est… » under « Congé de maternité »); acronym used / spelled out (pairs learnt from
+  « … (ACR) » in the collection, whatever their letters: « numéro de sécurité sociale
+  (NIR) »); imperative -> « vous devez »/« vous pouvez » + infinitive, and « vous devez »
+  + infinitive -> imperative; derivation (« pour déclarer vos revenus » <-> « pour la
+  déclaration de vos revenus », nouns found by French suffixes and kept when the
+  collection uses them). The rules and their lexicons are the benchmark's own, not the
+  verifier's. Sentences the other kinds do not use are added, in corpus order, until each
+  rule has 80 items per collection (when it can);
+- model-style corrupted: each model-style claim corrupted once more by one of the kinds
+  above (the first that applies, from a seeded start), so that the context, acronyms and
+  imperatives are shown not to let false claims through.
 
 The verifier sees the neighbourhood (the sentence and the 2 before and after it in its
-document) as a list and picks the support with best_support(). Reported per kind: n, the
-share kept (faithful, paraphrase) or rejected (corruptions), for kept faithful items the
-share whose support contains the original sentence ("quote"), for rejected corruptions
-the share whose failure tag names the corruption, and the time per check.
+document) as a list and picks the support with best_support(), with a context: the first
+dev question on the document and the heading above the sentence (a short line without
+final punctuation), as the answer pipeline would give them; --no-context leaves it out.
+Reported per kind: n, the share kept (faithful, paraphrase, model-style) or rejected
+(corruptions), for kept faithful items the share whose support contains the original
+sentence ("quote"), for rejected corruptions the share whose failure tag names the
+corruption, and the time per check.
 
-    .venv/bin/python benchmarks/verifier.py [--limit N] [--json]
+    .venv/bin/python benchmarks/verifier.py [--limit N] [--json] [--failures] [--no-context]
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
+import socle.factcheck
 from socle.factcheck import Fact, best_support, check, facts, polarity
 
 # Sentences of demo/conges-annuels-agents.md, verbatim (line breaks joined).
@@ -261,9 +264,8 @@ def test_best_support_never_uses_a_skipped_heading() -> None:
     assert best_support(claim, sentences)[0] == (0, 0)
     span, result = best_support(claim, sentences, skip={0})
     assert span is None or 0 not in range(span[0], span[1] + 1)
-    # With the heading out, the claim needs "compte épargne-temps" and "plafond": the two
-    # sentences after it hold them together.
-    assert span == (1, 2) and result.supported
+    # With the heading out, the sentence that says "CET" supports "compte épargne-temps".
+    assert span == (2, 2) and result.supported
     span, result = best_support("Le plafond du CET est fixé à 60 jours.", sentences, skip={0, 2})
     assert span is None and not result.supported
 
@@ -285,3 +287,169 @@ def test_best_support_does_not_let_a_neighbour_rescue_a_contradiction() -> None:
 def test_best_support_without_sentences() -> None:
     span, result = best_support("Le délai est de 2 mois.", [])
     assert span is None and not result.supported
+
+
+# -- the public interface ----------------------------------------------------------------------
+
+
+def test_public_names_are_sorted_and_importable() -> None:
+    assert socle.factcheck.__all__ == sorted(socle.factcheck.__all__)
+    assert set(socle.factcheck.__all__) == {"Check", "Fact", "best_support", "check", "facts", "polarity"}
+    for name in ("check", "best_support"):
+        parameter = inspect.signature(getattr(socle.factcheck, name)).parameters["context"]
+        assert (parameter.kind, parameter.default) == (inspect.Parameter.KEYWORD_ONLY, "")
+
+
+# -- acronyms ----------------------------------------------------------------------------------
+
+
+def test_an_acronym_is_supported_by_the_words_it_stands_for() -> None:
+    assert check("La DRH valide la demande.", "La direction des ressources humaines valide la demande.").supported
+    assert check("La direction des ressources humaines valide la demande.", "La DRH valide la demande.").supported
+    assert check("Le plafond du CET est de 60 jours.", "Le plafond du compte épargne-temps est de 60 jours.").supported
+    assert check("Le plafond du compte épargne-temps est fixé à 60 jours.", CET_CAP).supported
+    # Small words between the initials are left out ("et de l'"), but the letters must match.
+    assert check(
+        "La CDAPH reconnaît le taux d'incapacité.",
+        "La commission des droits et de l'autonomie des personnes handicapées reconnaît le taux d'incapacité.",
+    ).supported
+    wrong = check("La DRH valide la demande.", "La direction des affaires juridiques valide la demande.")
+    assert (wrong.supported, wrong.kind) == (False, "entity")
+
+
+def test_an_acronym_defined_in_the_context_may_use_other_letters() -> None:
+    claim = "Les communes peuvent utiliser le NIR de leurs administrés."
+    source = "Les communes peuvent utiliser le numéro de sécurité sociale de leurs administrés."
+    assert not check(claim, source).supported
+    assert check(claim, source, context="Numéro de sécurité sociale (NIR) : qui peut l'utiliser ?").supported
+
+
+def test_the_words_for_an_acronym_must_be_the_ones_the_texts_give() -> None:
+    # The source spells the acronym out: the claim must use those words, not other words
+    # with the same initials.
+    source = "Demandez les images au Centre automatisé de constatation des infractions routières (CACIR)."
+    claim = "Demandez les images au Conseil automatisé de constatation des infractions routières (CACIR)."
+    assert not check(claim, source).supported
+    # The passage defines it: same rule (initials alone would take "Facebook").
+    sentences = ["Le Fichier des empreintes digitales (FAED) est tenu par la police.", "Le FAED garde 25 ans."]
+    assert best_support("Le Fichier des empreintes digitales garde 25 ans.", sentences)[0] == (1, 1)
+    assert best_support("Le Facebook des empreintes digitales garde 25 ans.", sentences)[0] is None
+    # A claim that defines an acronym the source only uses must not invent its words.
+    source = "Adressez-vous à votre DPO."
+    assert not check("Adressez-vous à votre délégué à la protection des outils (DPO).", source).supported
+
+
+# -- context -----------------------------------------------------------------------------------
+
+CONTEXT = "Règlement des congés annuels\nDemande et validation"
+
+
+def test_words_of_the_claim_may_come_from_the_context() -> None:
+    claim = "La demande de congés est saisie dans le logiciel de gestion des temps au moins 15 jours avant le départ."
+    assert not check(claim, REQUEST).supported
+    assert check(claim, REQUEST, context=CONTEXT).supported
+    # The subject a sentence leaves to its heading.
+    assert check(
+        "L'offre de reclassement est écrite et précise.",
+        "Elle est écrite et précise.",
+        context="Offre de reclassement",
+    ).supported
+    # Names too.
+    scope = "Le règlement s'applique aux agents titulaires."
+    claim = "Le règlement s'applique aux agents titulaires de la Mairie de Saint-Exemple."
+    assert check(claim, scope, context="Règlement intérieur de la Mairie de Saint-Exemple").supported
+    wrong = check(
+        claim.replace("Saint-Exemple", "Lyon"), scope, context="Règlement intérieur de la Mairie de Saint-Exemple"
+    )
+    assert (wrong.supported, wrong.kind) == (False, "entity")
+
+
+def test_numbers_and_negations_never_come_from_the_context() -> None:
+    claim = "La demande de congés est saisie au moins 20 jours avant la date de départ."
+    number = check(claim, REQUEST, context="Congés : délai de 20 jours")
+    assert (number.supported, number.kind) == (False, "number")
+    negated = check("La demande de congés n'est pas saisie dans le logiciel.", REQUEST, context=CONTEXT)
+    assert (negated.supported, negated.kind) == (False, "negation")
+    # A word the context negates is not given by it.
+    assert not check(
+        "Le congé rémunéré est accordé pour 3 mois.", "Il est accordé pour 3 mois.", context="Congé non rémunéré"
+    ).supported
+    assert check(
+        "Le congé parental est accordé pour 3 mois.", "Il est accordé pour 3 mois.", context="Congé parental"
+    ).supported
+
+
+def test_a_context_word_is_an_addition_not_a_replacement() -> None:
+    source = "Le temps passé en formation est rémunéré comme du temps de travail."
+    claim = "Le temps passé en délégation est rémunéré comme du temps de travail."
+    assert not check(claim, source, context="Heures de délégation").supported
+    # Words from two lines of the context do not make one phrase.
+    source = "Il doit être distinct de celui servant aux communications syndicales."
+    context = "Quel est le budget du CSE ?\nPanneau d'affichage"
+    assert check(
+        "Le panneau d'affichage doit être distinct de celui servant aux communications syndicales.",
+        source,
+        context=context,
+    ).supported
+    assert not check(
+        "Le budget d'affichage doit être distinct de celui servant aux communications syndicales.",
+        source,
+        context=context,
+    ).supported
+
+
+def test_the_sentence_must_say_something_of_the_claim() -> None:
+    # All the claim's words in the title, none in the sentence: no support.
+    assert not check("Le règlement des congés annuels s'applique.", SUMMER, context=CONTEXT).supported
+    span, _ = best_support("Le règlement des congés annuels s'applique.", [SUMMER, ABSENCE], context=CONTEXT)
+    assert span is None
+
+
+def test_best_support_uses_the_context() -> None:
+    sentences = [ABSENCE, REQUEST, CET_CAP]
+    claim = "La demande de congés est saisie au moins 15 jours avant la date de départ."
+    assert best_support(claim, sentences)[0] is None
+    span, result = best_support(claim, sentences, context=CONTEXT)
+    assert span == (1, 1) and result.supported
+
+
+# -- word families -----------------------------------------------------------------------------
+
+
+def test_words_of_one_family_meet() -> None:
+    assert check("Le plafond du compte est de 60 jours.", "Le compte est plafonné à 60 jours.").supported
+    assert check("L'inscription en mairie est obligatoire.", "Vous devez vous inscrire en mairie.").supported
+    assert check("Vous devez vous inscrire en mairie.", "Inscrivez-vous en mairie.").supported
+    assert check(
+        "Le formulaire est transmis pour la production des pièces.",
+        "Le formulaire est transmis pour produire les pièces.",
+    ).supported
+
+
+def test_words_that_only_look_alike_stay_apart() -> None:
+    source = "Le service d'information répond aux usagers."
+    assert not check("Le service informatique répond aux usagers.", source).supported
+    assert not check("Le demandeur est informé par courrier.", "La demande est informée par courrier.").supported
+    assert not check("Le secrétaire est saisi.", "Le secret est saisi.").supported
+
+
+# -- imperatives -------------------------------------------------------------------------------
+
+
+def test_an_imperative_supports_vous_devez_and_vous_pouvez() -> None:
+    assert check("Vous devez contacter la DRH.", "Contactez la DRH.").supported
+    assert check("Vous pouvez contacter la DRH.", "Contactez la DRH.").supported
+    assert check("Si vous êtes agent, vous devez contacter la DRH.", "Si vous êtes agent, contactez la DRH.").supported
+    assert check("Vous devez vous adresser à la mairie.", "Adressez-vous à la mairie.").supported
+    assert check("Vous devez vous rendre sur le site.", "Rendez-vous sur le site.").supported
+    assert check("Vous ne devez pas contacter la DRH.", "Ne contactez pas la DRH.").supported
+
+
+def test_an_imperative_keeps_its_verb_and_its_polarity() -> None:
+    negated = check("Vous devez contacter la DRH.", "Ne contactez pas la DRH.")
+    assert (negated.supported, negated.kind) == (False, "negation")
+    assert not check("Vous devez contacter la mairie.", "Contactez la DRH.").supported
+    # "vous contactez" states a fact, not an instruction.
+    assert not check("Vous devez contacter la DRH.", "Vous contactez la DRH.").supported
+    # The modal must govern the verb in the imperative.
+    assert not check("La mairie doit vous aider.", "Contactez la mairie : elle peut vous aider.").supported

@@ -483,7 +483,11 @@ def verify(raw: str, passages: Sequence[Passage], warnings: list[str]) -> tuple[
             candidates = per_passage[i]
             if not candidates:
                 continue
-            span, check = best_support(body, [u.reading for u in candidates])
+            # The section's headings and the document's title may name what a sentence leaves
+            # implicit (« La demande est saisie… » under « Demande de congés »); numbers,
+            # dates and negations must still come from the sentence itself.
+            context = " ".join(dict.fromkeys([passages[i].document_title, *passages[i].headings]))
+            span, check = best_support(body, [u.reading for u in candidates], context=context)
             if span is not None:
                 found = (i, candidates[span[0] : span[1] + 1])
                 break
