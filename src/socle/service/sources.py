@@ -31,6 +31,7 @@ from typing import Any, Literal, cast, get_args
 
 from socle.answer import Answer, Citation
 from socle.models import Passage
+from socle.parse._common import truncate_title
 
 SourcesFormat = Literal["markdown", "none"]
 SOURCES_FORMATS: tuple[str, ...] = get_args(SourcesFormat)
@@ -72,14 +73,7 @@ def escape_markdown(text: str) -> str:
 
 def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"
+    return truncate_title(text, limit)
 
 
 def _page_url(base_url: str, collection: str, key: str, start: int, end: int, passage_id: int) -> str:
