@@ -50,8 +50,9 @@ def test_openai_client_gets_a_cited_answer(env: Env, client: TestClient) -> None
     assert final and final[-1]["citations"] and final[-1]["answer_id"] != extra["answer_id"]
 
 
-def test_openapi_schema_documents_the_api(client: TestClient) -> None:
-    schema = client.get("/openapi.json").json()
+def test_openapi_schema_documents_the_api(env: Env, client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 401  # behind login (docs/security.md)
+    schema = client.get("/openapi.json", headers=auth(env.keys["alice"])).json()
     for path in ("/v1/chat/completions", "/v1/models", "/v1/search", "/v1/feedback", "/v1/documents", "/v1/audit"):
         assert path in schema["paths"], path
 

@@ -92,10 +92,11 @@ def test_validated_correction_answers_its_neighbourhood(env: Env) -> None:
     other = ask("Combien de jours de congés annuels pour un agent ?")
     assert CORRECTION not in other["choices"][0]["message"]["content"]
     assert other["socle"]["citations"][0]["passage_id"] > 0
-    # The correction page follows the collection's permissions.
+    # The correction page follows the collection's permissions: for someone who may not read
+    # it, the correction does not exist (404 like an unknown id, docs/security.md).
     assert CORRECTION in client.get(f"/corrections/{rated['correction_id']}", headers=alice).text
     eve = client.get(f"/corrections/{rated['correction_id']}", headers=auth(env.keys["eve"]))
-    assert eve.status_code == 403 and CORRECTION not in eve.text
+    assert eve.status_code == 404 and CORRECTION not in eve.text
 
 
 def test_editor_correction_is_validated_at_once(env: Env) -> None:

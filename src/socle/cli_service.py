@@ -4,12 +4,12 @@ do is written to the audit log under ``cli:<system user>``."""
 
 from __future__ import annotations
 
-import csv
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -80,16 +80,26 @@ def users() -> None:
     """Comptes, rôles par collection et clés d'API."""
 
 
-def _new_password(interactive: bool) -> str:
+def _new_password(interactive: bool) -> tuple[str, bool]:
+    """The password typed (hidden), else the first line of a piped standard input, else a
+    generated one; and whether it was generated. Only a generated password is ever shown:
+    one the operator gave is already known to them, and echoing it would put it in the
+    terminal's scrollback, in CI logs and in whatever captures the output (audit, issue 15)."""
     from socle.service.auth import new_password
 
     if interactive and sys.stdin.isatty():
-        return str(click.prompt("Mot de passe (10 caractères au moins)", hide_input=True, confirmation_prompt=True))
+        typed = click.prompt("Mot de passe (10 caractères au moins)", hide_input=True, confirmation_prompt=True)
+        return str(typed), False
     if not sys.stdin.isatty():
-        line = sys.stdin.readline().rstrip("\n")
+        line = sys.stdin.readline().rstrip("\r\n")
         if line:
-            return line
-    return new_password()
+            return line, False
+    return new_password(), True
+
+
+def _show_password(password: str, generated: bool) -> None:
+    if generated:  # the operator has no other way to learn it: shown once, here only
+        click.echo(f"Mot de passe : {password}")
 
 
 @users.command("add")
@@ -103,12 +113,11 @@ def users_add(ctx: click.Context, username: str, admin: bool, prompt: bool) -> N
     from socle.service.auth import hash_password
 
     store = _store(ctx)
-    password = _new_password(prompt)
+    password, generated = _new_password(prompt)
     store.create_user(username, hash_password(password), is_admin=admin)
     store.append_audit({"username": _operator(), "action": "user_add", "detail": {"user": username, "admin": admin}})
     click.echo(f"Utilisateur « {username} » créé{' (administrateur)' if admin else ''}.")
-    if not prompt or not sys.stdin.isatty():
-        click.echo(f"Mot de passe : {password}")
+    _show_password(password, generated)
 
 
 @users.command("list")
@@ -149,12 +158,11 @@ def users_passwd(ctx: click.Context, username: str) -> None:
 
     store = _store(ctx)
     _user(store, username)
-    password = _new_password(True)
+    password, generated = _new_password(True)
     store.set_password(username, hash_password(password))
     store.append_audit({"username": _operator(), "action": "user_passwd", "detail": {"user": username}})
     click.echo("Mot de passe changé.")
-    if not sys.stdin.isatty():
-        click.echo(f"Mot de passe : {password}")
+    _show_password(password, generated)
 
 
 @users.command("grant")
@@ -410,16 +418,18 @@ def audit() -> None:
 @reports_errors
 def audit_export(ctx: click.Context, fmt: str, output: Path | None, since_id: int) -> None:
     """Exporte le journal d'audit en JSONL ou CSV."""
+    from socle.service.csv_safe import safe_csv_writer
     from socle.store.service import AUDIT_FIELDS
 
     rows = _store(ctx).audit_entries(since_id)
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    # Who asked what: a new export file is readable by its owner only, like the database.
+    out = _private_text_file(output) if output else sys.stdout
     try:
         if fmt == "jsonl":
             for r in rows:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")
         else:
-            writer = csv.writer(out)
+            writer = safe_csv_writer(out)  # formula cells neutralised (CSV injection)
             writer.writerow(AUDIT_FIELDS)
             for r in rows:
                 writer.writerow(
@@ -433,6 +443,13 @@ def audit_export(ctx: click.Context, fmt: str, output: Path | None, since_id: in
             out.close()
     if output:
         click.echo(f"{len(rows)} ligne(s) écrite(s) dans {output}.", err=True)
+
+
+def _private_text_file(path: Path) -> TextIO:
+    """``path`` opened for writing; created 0600 if it does not exist (an existing file
+    keeps the mode its owner gave it)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(fd, "w", encoding="utf-8", newline="")
 
 
 # -- transparency ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ SOCLE_PRIVACY_KEY  key sealing pseudonym mappings (socle privacy key makes one)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -24,8 +25,22 @@ from socle.errors import ConfigError
 
 
 def home_dir() -> Path:
+    """The data folder; created on first use, readable by its owner only (0700)."""
     env = os.environ.get("SOCLE_HOME")
-    return Path(env) if env else Path(click.get_app_dir("socle"))
+    home = Path(env) if env else Path(click.get_app_dir("socle"))
+    create_private_folder(home)
+    return home
+
+
+def create_private_folder(path: Path) -> None:
+    """Create ``path`` (and missing parents) if absent, the folder itself 0700: what Socle
+    keeps there (database, uploaded files, keys) is nobody else's to read, whatever the
+    umask. An existing folder keeps the mode its owner gave it; a folder that cannot be
+    created is left for the first write into it to report."""
+    if path.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,11 @@ class Settings:
     # web service
     secret_key: str = field(default="", repr=False)  # signs session cookies; shared by all workers
     rate_limit_per_minute: int = 120  # requests per API key or user
-    max_upload_mb: int = 50  # per file
+    max_upload_mb: int = 50  # per file; an upload request carries at most 4 × this
+    max_body_kb: int = 1024  # any other request body (JSON, forms), counted while it streams in
+    chat_max_messages: int = 20  # messages in one /v1/chat/completions request
+    chat_max_message_chars: int = 4000  # characters in one of them
+    chat_max_total_chars: int = 20000  # characters in all of them
     secure_cookies: bool = False  # set to true behind HTTPS
     # personal data protection (socle.privacy)
     privacy_mode: str = "anonymise"  # mode of new collections: anonymise, pseudonymise or off
@@ -65,6 +84,11 @@ class Settings:
             raise ConfigError("possible_threshold doit être compris entre 0 et answer_threshold.")
         if self.privacy_mode not in ("anonymise", "pseudonymise", "off"):
             raise ConfigError("privacy_mode doit valoir anonymise, pseudonymise ou off.")
+        for name in ("max_body_kb", "chat_max_messages", "chat_max_message_chars"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} doit être un entier positif.")
+        if self.chat_max_total_chars < self.chat_max_message_chars:
+            raise ConfigError("chat_max_total_chars doit être au moins égal à chat_max_message_chars.")
         return self
 
 

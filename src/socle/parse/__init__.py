@@ -2,15 +2,18 @@
 
 Every parser takes a path and returns a list of documents (one for most formats, one per
 line for JSONL). A file that cannot be read raises :class:`ParseError` with a message in
-French for the user; the ingestion loop reports it and goes on with the batch.
+French for the user; the ingestion loop reports it and goes on with the batch. One file's
+parse is bounded in time (SOCLE_PARSE_TIMEOUT) and zip-based formats in size before they
+are opened (:mod:`socle.parse._limits`), so that a hostile file cannot hold ingestion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from socle.errors import ParseError
+from socle.errors import ConfigError, ParseError
 from socle.models import Document
 
 Parser = Callable[[Path], list[Document]]
@@ -50,9 +53,11 @@ def parse_path(path: Path) -> list[Document]:
     parser = _registry().get(suffix)
     if parser is None:
         raise ParseError(f"{path} : format non pris en charge ({suffix or 'sans extension'})")
+    from socle.parse._limits import call_with_time_limit
+
     try:
-        docs = parser(path)
-    except ParseError:
+        docs = call_with_time_limit(partial(parser, path), path)
+    except (ParseError, ConfigError):  # a wrong limit setting stops the batch, it is no file's fault
         raise
     except Exception as exc:  # a parser library failing on bad input
         raise ParseError(f"{path} : fichier illisible ou corrompu ({type(exc).__name__}: {exc})") from exc

@@ -4,6 +4,11 @@ The body is read in order: paragraphs, tables (one block per row, cells joined b
 and content controls. Headings are recognised by their style ("Heading N", its French name
 "Titre N", "Title"/"Titre", or a style based on one of them) or by an explicit outline
 level. Headers, footers, comments and footnotes are not read.
+
+The archive is checked before python-docx opens it (:func:`socle.parse._limits.check_archive`),
+and each paragraph style is resolved once per document: python-docx resolves an unstyled
+paragraph's default style by scanning every style, about a millisecond a paragraph, which
+made 4 MB of short paragraphs cost minutes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from docx.text.paragraph import Paragraph
 from socle.errors import ParseError
 from socle.models import Block, Document
 from socle.parse._common import check_file, file_key, first_heading, make_block, normalize_text, pick_title
+from socle.parse._limits import check_archive
 
 MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -38,15 +44,17 @@ def parse(path: Path) -> list[Document]:
         raise ParseError(
             f"{path} : ce n'est pas un document Word .docx valide (fichier corrompu ou ancien format .doc ?)"
         )
+    check_archive(path)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, zipfile.BadZipFile) as exc:
         raise ParseError(f"{path} : document Word .docx invalide ou corrompu ({exc})") from exc
 
     blocks: list[Block] = []
+    styles: dict[str | None, tuple[int, int | None]] = {}
     for item in _iter_body(document):
         if isinstance(item, Paragraph):
-            level = _heading_level(item)
+            level = _heading_level(item, styles)
             block = make_block(item.text, "heading" if level else "paragraph", level)
             if block is not None:
                 blocks.append(block)
@@ -86,25 +94,41 @@ def _iter_body(document: DocxDocument) -> Iterator[Paragraph | Table]:
     yield from walk(document.element.body)
 
 
-def _heading_level(paragraph: Paragraph) -> int:
-    """Heading level (1 = top) of a paragraph, 0 for body text."""
+def _heading_level(paragraph: Paragraph, styles: dict[str | None, tuple[int, int | None]]) -> int:
+    """Heading level (1 = top) of a paragraph, 0 for body text; ``styles`` caches what
+    each paragraph style says (see :func:`_style_heading`)."""
+    style_id = paragraph._p.style  # None: the document's default paragraph style
+    if style_id not in styles:
+        styles[style_id] = _style_heading(paragraph.style)
+    named, style_outline = styles[style_id]
+    if named:
+        return named
     outline = _outline_level(paragraph._p)
-    style: ParagraphStyle | None = paragraph.style
+    if outline is None:
+        outline = style_outline
+    if outline is not None and 0 <= outline <= 8:  # 9 means "body text"
+        return outline + 1
+    return 0
+
+
+def _style_heading(style: ParagraphStyle | None) -> tuple[int, int | None]:
+    """What a paragraph style says of its paragraphs: the heading level its name gives
+    (0 if none), following "based on" to the built-in heading, and the first outline level
+    met along that chain."""
+    outline: int | None = None
     depth = 0
-    while style is not None and depth < 10:  # follow "based on" to the built-in heading
+    while style is not None and depth < 10:
         name = style.name or ""
         match = _HEADING_STYLE_RE.match(name)
         if match:
-            return int(match.group(1))
+            return int(match.group(1)), outline
         if _TITLE_STYLE_RE.match(name):
-            return 1
+            return 1, outline
         if outline is None:
             outline = _outline_level(style.element)
         style = style.base_style
         depth += 1
-    if outline is not None and 0 <= outline <= 8:  # 9 means "body text"
-        return outline + 1
-    return 0
+    return 0, outline
 
 
 def _outline_level(element: BaseOxmlElement) -> int | None:

@@ -3,7 +3,9 @@
 The body is walked in document order: headings (``text:h`` with their outline level, or a
 paragraph in the "Title" style), paragraphs, lists (each item its own block), sections and
 tables (one block per row, cells joined by " | "). Comments, tracked deletions and the
-generated table of contents are left out.
+generated table of contents are left out. The archive is checked before odfpy opens it
+(:func:`socle.parse._limits.check_archive`): odfpy builds a Python object per XML element,
+some 40 MB of memory and 2 s for each megabyte of XML.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from odf.opendocument import OpenDocument, load
 from socle.errors import ParseError
 from socle.models import Block, BlockKind, Document
 from socle.parse._common import check_file, file_key, first_heading, make_block, normalize_text, pick_title
+from socle.parse._limits import check_archive
 
 MIME = "application/vnd.oasis.opendocument.text"
 
@@ -41,6 +44,7 @@ def parse(path: Path) -> list[Document]:
     check_file(path)
     if not zipfile.is_zipfile(path):
         raise ParseError(f"{path} : ce n'est pas un document OpenDocument .odt valide (fichier corrompu ?)")
+    check_archive(path)
     try:
         document = load(str(path))
     except (KeyError, zipfile.BadZipFile, ExpatError) as exc:

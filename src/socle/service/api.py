@@ -17,33 +17,38 @@ delta, before ``finish_reason: "stop"``.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from functools import partial
+from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from socle.answer import Answer, answer_record
+from socle.config import Settings
 from socle.errors import SocleError
 from socle.models import Passage
-from socle.service.app import get_service, require_principal
+from socle.service.app import MAX_ID, get_service, require_principal
 from socle.service.auth import Principal
 from socle.service.core import Service
+from socle.service.csv_safe import safe_csv_writer
 from socle.service.sources import SourcesFormat, answer_content, choose_format
 from socle.store.service import AUDIT_FIELDS, Assistant
 
 router = APIRouter(prefix="/v1", tags=["API"])
 Caller = Annotated[Principal, Depends(require_principal)]
 Svc = Annotated[Service, Depends(get_service)]
+# Ids fit the database's 64-bit integers: a larger one is a clear 422, not a crash.
+PathId = Annotated[int, Path(ge=0, le=MAX_ID)]
 
 
 # -- models (assistants) ---------------------------------------------------------------------
@@ -79,6 +84,35 @@ class ChatRequest(BaseModel):
         ),
     )
     stream_options: StreamOptions | None = None
+
+
+def _french_number(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
+    """Bounds on what one chat request may make the server work on (audit, issue 15: six
+    history pairs of ~300 KB held a worker for 228 s): messages, characters per message,
+    characters in all. Over a bound: a French 400 before any work."""
+    if len(messages) > settings.chat_max_messages:
+        raise SocleError(
+            f"Conversation trop longue : {settings.chat_max_messages} messages au plus par requête "
+            f"({len(messages)} reçus) ; n'envoyez que les derniers échanges."
+        )
+    total = 0
+    for number, message in enumerate(messages, 1):
+        size = len(message.text())
+        if size > settings.chat_max_message_chars:
+            raise SocleError(
+                f"Message {number} trop long : {_french_number(settings.chat_max_message_chars)} caractères "
+                f"au plus par message ({_french_number(size)} reçus)."
+            )
+        total += size
+    if total > settings.chat_max_total_chars:
+        raise SocleError(
+            f"Conversation trop longue : {_french_number(settings.chat_max_total_chars)} caractères au plus "
+            f"pour l'ensemble des messages ({_french_number(total)} reçus) ; n'envoyez que les derniers échanges."
+        )
 
 
 def _history(messages: list[ChatMessage], choice: str | None = None) -> tuple[str, list[tuple[str, str]]]:
@@ -162,6 +196,7 @@ def usage(answer: Answer) -> dict[str, int]:
 async def chat_completions(
     body: ChatRequest, principal: Caller, service: Svc, request: Request
 ) -> Response | dict[str, Any]:
+    check_conversation(body.messages, service.settings)
     question, history = _history(body.messages, body.socle_choice)
     created = int(time.time())
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
@@ -364,6 +399,7 @@ async def upload_documents(
     limit = service.settings.max_upload_mb * 1024 * 1024
     received = []
     for f in files:
+        check_file_name(f.filename or "")
         data = await f.read(limit + 1)
         if len(data) > limit:
             raise SocleError(f"« {f.filename} » dépasse la taille maximale ({service.settings.max_upload_mb} Mo).")
@@ -372,8 +408,16 @@ async def upload_documents(
     return {"job": job, "status_url": f"/v1/jobs/{job}"}
 
 
+def check_file_name(filename: str) -> None:
+    """A name the file system can hold (the file is kept under it): 255 bytes at most."""
+    name = PurePath(filename).name.strip()
+    if len(os.fsencode(name)) > 255:
+        shown = name if len(name) <= 60 else name[:57] + "…"
+        raise SocleError(f"Nom de fichier trop long (255 octets au plus) : « {shown} ».")
+
+
 @router.get("/jobs/{job_id}", summary="Avancement d'une indexation")
-def get_job(job_id: int, principal: Caller, service: Svc) -> dict[str, Any]:
+def get_job(job_id: PathId, principal: Caller, service: Svc) -> dict[str, Any]:
     return service.job(principal, job_id)
 
 
@@ -402,7 +446,7 @@ def search(body: SearchRequest, principal: Caller, service: Svc) -> dict[str, An
 
 # -- feedback --------------------------------------------------------------------------------
 class FeedbackIn(BaseModel):
-    answer_id: int
+    answer_id: int = Field(ge=0, le=MAX_ID)
     useful: bool
     comment: str = Field(default="", max_length=4000)
     correction: str = Field(default="", max_length=4000)
@@ -419,7 +463,7 @@ def pending_corrections(principal: Caller, service: Svc) -> list[dict[str, Any]]
 
 
 @router.post("/corrections/{correction_id}/validate", summary="Valider une correction (éditeur)")
-def validate_correction(correction_id: int, principal: Caller, service: Svc) -> dict[str, Any]:
+def validate_correction(correction_id: PathId, principal: Caller, service: Svc) -> dict[str, Any]:
     return service.validate_correction(principal, correction_id)
 
 
@@ -429,7 +473,7 @@ def audit(
     principal: Caller,
     service: Svc,
     format: Annotated[Literal["json", "jsonl", "csv"], Query()] = "json",
-    since_id: int = 0,
+    since_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=100000)] = None,
 ) -> Response | list[dict[str, Any]]:
     rows = service.audit(principal, since_id, limit)
@@ -439,7 +483,7 @@ def audit(
         body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         return Response(body, media_type="application/x-ndjson", headers=_attachment("audit.jsonl"))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)  # formula cells neutralised (CSV injection)
     writer.writerow(AUDIT_FIELDS)
     for r in rows:
         writer.writerow(

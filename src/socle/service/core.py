@@ -10,7 +10,12 @@ deletion and rating is appended to the audit log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
+import os
 import re
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -380,7 +385,7 @@ class Service:
             raise SocleError("Aucun fichier reçu.")
         limit = self.settings.max_upload_mb * 1024 * 1024
         folder = self.uploads / collection
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         paths = []
         for filename, data in files:
             if len(data) > limit:
@@ -388,10 +393,15 @@ class Service:
             safe = Path(filename).name.strip().replace("\x00", "")
             if not safe or safe.startswith("."):
                 raise SocleError(f"Nom de fichier refusé : « {filename} ».")
+            if len(safe.encode()) > 255:  # checked for every file before any is written
+                raise SocleError(f"Nom de fichier trop long (255 octets au plus) : « {safe[:60]}… ».")
             paths.append((folder / safe, data))
         self.store.ensure_collection(collection, self.embedder.name)
         for path, data in paths:
-            path.write_bytes(data)
+            # Readable by the service only, like the database (docs/security.md).
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+                f.write(data)
+            path.chmod(0o600)  # a file uploaded again keeps no wider mode
         job = self.store.create_job(collection, principal.username, len(paths))
         self._ingestion.submit(self._run_ingestion, principal, job, collection, [p for p, _ in paths])
         return job
@@ -521,6 +531,38 @@ class Service:
         return [r for r in rows if r["collections"] and set(r["collections"]) <= editable]
 
     def audit_login(self, username: str, ok: bool, client: str | None) -> None:
+        if not ok and looks_like_secret(username) and self.store.get_user(username) is None:
+            username = secret_digest(username, self.settings.secret_key)  # a password in the wrong field
         self.store.append_audit(
             {"username": username, "action": "login" if ok else "login_failed", "detail": {"client": client}}
         )
+
+
+# A password typed into the username field of the login form must not be written to the
+# audit log (audit, issue 15). When a failed login names no account and looks like a secret,
+# only a keyed digest is kept: repeated attempts can still be told apart, and whoever reads
+# the log cannot test guesses against it (a plain hash of a weak password would confirm it).
+_IDENTIFIER = re.compile(r"[\w.@'-]+")  # \w: letters (accented too), digits, underscore
+_PROCESS_KEY = secrets.token_bytes(32)  # when no secret_key is shared by the workers
+
+
+def looks_like_secret(text: str) -> bool:
+    """Whether a login name looks like a password: characters unusual for identifiers
+    (spaces, ``!#$%&*=?``...), long without being an e-mail address, upper and lower case
+    mixed with digits, or as varied as random text."""
+    if not text:
+        return False
+    if not _IDENTIFIER.fullmatch(text) or (len(text) >= 24 and "@" not in text):
+        return True
+    lower, upper, digit = (any(test(c) for c in text) for test in (str.islower, str.isupper, str.isdigit))
+    if len(text) >= 10 and lower and upper and digit:
+        return True
+    counts = [text.count(c) for c in set(text)]
+    bits_per_char = -sum(n / len(text) * math.log2(n / len(text)) for n in counts)
+    return len(text) >= 12 and digit and bits_per_char >= 3.5
+
+
+def secret_digest(text: str, key: str = "") -> str:
+    """``inconnu:sha256:`` and 10 hexadecimal digits of an HMAC-SHA256 of ``text``."""
+    digest = hmac.new(key.encode() or _PROCESS_KEY, text.encode(), hashlib.sha256).hexdigest()
+    return f"inconnu:sha256:{digest[:10]}"

@@ -66,6 +66,26 @@ def document_link(collection: str, key: str, start: int | None = None, end: int 
     return url
 
 
+# Browsers drop ASCII tabs and newlines anywhere in a URL and C0 controls and spaces around
+# it (« java\tscript: » runs): what is checked is what the browser would follow.
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_SCHEME = re.compile(r"^[^/?#]*:")
+
+
+def safe_link(url: object) -> str | None:
+    """``url`` if it may be a link: http(s), or relative (no scheme at all); None for any
+    other scheme (``javascript:``, ``data:``, ``vbscript:``...), shown as text instead.
+    A document's URL comes from its metadata, that is from whoever wrote the file."""
+    if not isinstance(url, str):
+        return None
+    cleaned = _URL_IGNORED.sub("", url).strip("".join(map(chr, range(0x21))))
+    if not cleaned:
+        return None
+    if _URL_SCHEME.match(cleaned) and not cleaned.lower().startswith(("http://", "https://")):
+        return None
+    return cleaned
+
+
 def answer_html(text: str) -> Markup:
     """The answer with its [n] markers turned into links to the matching citation."""
     escaped = str(escape(text))
@@ -199,7 +219,8 @@ def document_page(
     after = text
     if debut is not None and fin is not None and 0 <= debut < fin <= len(text):
         before, middle, after = text[:debut], text[debut:fin], text[fin:]
-    return render(request, "document.html", principal, doc=doc, before=before, middle=middle, after=after)
+    url = safe_link(doc.get("url"))  # javascript: and other schemes are shown as text, not linked
+    return render(request, "document.html", principal, doc=doc, url=url, before=before, middle=middle, after=after)
 
 
 @router.get("/corrections/{correction_id}", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ or the new one, never half of it, which is what makes an interrupted ingestion r
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -272,6 +273,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _create_private_database(path: Path) -> None:
+    """Create an empty database file readable by its owner only (0600), in a 0700 folder if
+    the folder is new. SQLite gives its -wal and -shm files the mode of the database file,
+    so they are private too; an existing database keeps the mode its owner gave it."""
+    from socle.config import create_private_folder
+
+    create_private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"Impossible de créer la base {path} : {exc.strerror or exc}") from exc
+
+
 class SQLiteStore(ServiceTables, CorpusTables):
     """One SQLite file, safe to share between threads (the web service's worker threads):
     each thread gets its own connection, and writes of this process are serialised by a
@@ -285,7 +301,7 @@ class SQLiteStore(ServiceTables, CorpusTables):
         self._write_lock = threading.RLock()
         self._vocab: dict[str, int] = {}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private_database(path)
             self.db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
