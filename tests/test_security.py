@@ -156,3 +156,22 @@ def test_uploads_show_no_server_path(env: Env, server: str) -> None:
         body = {"query": "salle B fermée le lundi", "collections": ["demo"]}
         found = http.post("/v1/search", json=body, headers=bob).json()["results"][0]
         assert found["document"] == "note.md" and uploads not in json.dumps(found)
+
+
+# -- Medium 6: refused attempts are audited, and cannot flood the audit -------------------------
+def test_a_reader_probing_other_collections_is_audited_within_a_bound(env: Env, server: str) -> None:
+    from socle.service.core import REFUSALS_PER_MINUTE
+
+    store = env.service.store
+    alice = auth(env.keys["alice"])  # reader of demo only
+    with httpx.Client(base_url=server, timeout=60) as http:
+        for n in range(12):  # the audit saw 60 such requests leave no row (24 here: under the rate limit)
+            assert http.get("/v1/documents", params={"collection": "secret"}, headers=alice).status_code in (403, 404)
+            assert http.post(f"/v1/corrections/{1000 + n}/validate", headers=alice).status_code == 404
+    rows = [r for r in store.audit_entries(0, None) if r["username"] == "alice"]
+    refused = [r for r in rows if r["action"] == "refused"]
+    assert len(refused) == REFUSALS_PER_MINUTE  # bounded: 24 refusals, 20 rows, then one summary
+    assert {r["detail"]["status"] for r in refused} <= {403, 404}
+    assert any(r["detail"]["path"] == "/v1/documents" for r in refused)
+    assert [r["action"] for r in rows].count("refused_throttled") == 1
+    assert not any("secret" in json.dumps(r["detail"]) and r["action"] != "refused" for r in rows)

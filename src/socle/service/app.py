@@ -359,6 +359,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             if isinstance(exc, ConflictError)
             else 400
         )
+        if status in (403, 404):  # a refusal: audited (rate-limited), so that probing is seen
+            get_service(request).audit_refusal(request.scope.get(_PRINCIPAL), request.method, request.url.path, status)
         if _wants_html(request) and not isinstance(exc, RateLimited):
             return _html_error(request, status, str(exc))
         if isinstance(exc, RateLimited):

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -69,6 +70,9 @@ def _without_folder(message: str, folder: Path) -> str:
     return message
 
 
+REFUSALS_PER_MINUTE = 20  # refused requests audited per user and minute (then one summary row)
+
+
 class Service:
     def __init__(
         self,
@@ -98,6 +102,8 @@ class Service:
         self._model_lock = threading.Lock()  # one generation at a time on a local model
         self.uploads = home_dir() / "uploads"
         self.chatbots = ChatbotCache(self.embedder)
+        self._refusals: dict[str | None, tuple[float, int]] = {}  # user -> (window start, refusals)
+        self._refusals_lock = threading.Lock()
 
     def close(self) -> None:
         self._ingestion.shutdown(wait=True)
@@ -529,6 +535,24 @@ class Service:
         if not editable:
             raise PermissionDenied("Réservé aux administrateurs et aux éditeurs.")
         return [r for r in rows if r["collections"] and set(r["collections"]) <= editable]
+
+    def audit_refusal(self, principal: Principal | None, method: str, path: str, status: int) -> None:
+        """A refused request (403, 404 on a protected resource) in the audit log, so that a
+        reader probing other collections is seen; at most :data:`REFUSALS_PER_MINUTE` rows
+        per user and minute, then one ``refused_throttled`` row, so the audit cannot be
+        flooded through it (counted per worker)."""
+        who = principal.username if principal else None
+        now = time.monotonic()
+        with self._refusals_lock:
+            start, count = self._refusals.get(who, (now, 0))
+            if now - start >= 60:
+                start, count = now, 0
+            count += 1
+            self._refusals[who] = (start, count)
+        if count <= REFUSALS_PER_MINUTE:
+            self._audit(principal, "refused", detail={"method": method, "path": path, "status": status})
+        elif count == REFUSALS_PER_MINUTE + 1:
+            self._audit(principal, "refused_throttled", detail={"per_minute": REFUSALS_PER_MINUTE})
 
     def audit_login(self, username: str, ok: bool, client: str | None) -> None:
         if not ok and looks_like_secret(username) and self.store.get_user(username) is None:
