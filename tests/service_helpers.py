@@ -92,7 +92,13 @@ def running_server(app: Any) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    from socle.service.app import server_options
+
+    inner = app
+    while not hasattr(inner, "state") and hasattr(inner, "app"):  # an ASGI wrapper around Socle's app
+        inner = inner.app
+    options = server_options(inner.state.service.settings)  # as `socle serve` runs it
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

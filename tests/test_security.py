@@ -175,3 +175,41 @@ def test_a_reader_probing_other_collections_is_audited_within_a_bound(env: Env, 
     assert any(r["detail"]["path"] == "/v1/documents" for r in refused)
     assert [r["action"] for r in rows].count("refused_throttled") == 1
     assert not any("secret" in json.dumps(r["detail"]) and r["action"] != "refused" for r in rows)
+
+
+# -- Low 8: login throttling --------------------------------------------------------------------
+def _login_attempt(http: httpx.Client, username: str, password: str, headers: dict[str, str] | None = None) -> int:
+    page = http.get("/connexion")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    form = {"username": username, "password": password, "csrf": token}
+    sent = http.post("/connexion", data=form, headers=headers or {}, follow_redirects=False)
+    assert sent.status_code in (303, 401), sent.status_code
+    return 429 if "Trop de tentatives" in sent.text else sent.status_code
+
+
+def test_forged_forwarded_addresses_and_other_accounts_do_not_reset_the_login_limits(env: Env, server: str) -> None:
+    from tests.service_helpers import PASSWORD
+
+    with httpx.Client(base_url=server, timeout=60) as http:
+        # Guessing bob's password from « many addresses »: the header is not believed, and
+        # the account has its own budget whatever the address.
+        results = [_login_attempt(http, "bob", f"essai-{n}", {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(8)]
+        assert results[:5] == [401] * 5 and 429 in results[5:], results
+        # Even bob's real password waits while the account cools down; alice is not slowed.
+        assert _login_attempt(http, "bob", PASSWORD) == 429
+        assert _login_attempt(http, "alice", PASSWORD) == 303
+    clients = {
+        (r["detail"] or {}).get("client") for r in env.service.store.audit_entries(0, None) if r["username"] == "bob"
+    }
+    assert clients == {"127.0.0.1"}  # the audit records the real address, not the forged ones
+
+
+def test_web_forms_share_the_per_user_request_limit(tmp_path: Path, demo_store, embedder) -> None:  # type: ignore[no-untyped-def]
+    env = make_env(tmp_path, demo_store, embedder, rate_limit_per_minute=20)  # bursts of 5
+    with running_server(env.app) as url, httpx.Client(base_url=url, timeout=60) as http:
+        token = login(http, "alice")
+        codes = [
+            http.post("/a/demo", data={"question": "horaires ?", "csrf": token}, follow_redirects=False).status_code
+            for _ in range(8)
+        ]
+        assert 429 in codes and codes[0] != 429, codes

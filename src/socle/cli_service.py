@@ -62,6 +62,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
         raise SocleError("Avec plusieurs processus, définissez une clé secrète commune (SOCLE_SECRET_KEY).")
     click.echo(f"Socle écoute sur http://{host}:{port}/ (API : /v1, schéma : /openapi.json). Ctrl+C pour arrêter.")
     os.environ["SOCLE_DB"] = settings.db
+    from socle.service.app import server_options
+
     uvicorn.run(
         "socle.service.app:app_from_env",
         factory=True,
@@ -70,7 +72,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
-        server_header=False,
+        **server_options(settings),
     )
 
 

@@ -67,6 +67,7 @@ class Settings:
     chat_max_message_chars: int = 4000  # characters in one of them
     chat_max_total_chars: int = 20000  # characters in all of them
     secure_cookies: bool = False  # set to true behind HTTPS
+    trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed (none by default)
     # personal data protection (socle.privacy)
     privacy_mode: str = "anonymise"  # mode of new collections: anonymise, pseudonymise or off
     privacy_key: str = field(default="", repr=False)  # Fernet key sealing pseudonym mappings: never printed

@@ -71,6 +71,18 @@ class Unauthenticated(SocleError):
     """No valid session or API key (HTTP 401)."""
 
 
+ACCOUNT_ATTEMPTS_PER_MINUTE = 5
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options that bear on security, for ``socle serve`` and the tests' server:
+    the forwarded client address (``X-Forwarded-For``) is believed only from the configured
+    proxies; from anywhere else, loopback included, it is ignored, so that a client cannot
+    pick the address its login attempts are counted under."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None, "server_header": False}
+
+
 class RateLimited(SocleError):
     def __init__(self, retry_after: float) -> None:
         super().__init__("Trop de requêtes : réessayez dans quelques secondes.")
@@ -341,6 +353,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     )
     app.state.service = service
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    # Password attempts per account, whatever the address: 5 at once, then one every 12 s.
+    app.state.account_limiter = RateLimiter(ACCOUNT_ATTEMPTS_PER_MINUTE)
 
     @app.exception_handler(SocleError)
     async def socle_error(request: Request, exc: SocleError) -> Response:

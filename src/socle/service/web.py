@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile  # what request.form() yields (f
 from socle.errors import ConflictError, SocleError
 from socle.service.api import socle_extra
 from socle.service.app import (
+    RateLimited,
     Unauthenticated,
     check_csrf,
     csrf_token,
@@ -44,6 +45,10 @@ def page_principal(request: Request) -> Principal:
     principal = current_principal(request)
     if principal is None:
         raise Unauthenticated("Connectez-vous.")
+    # The same per-user budget as the API's (a session's calls to /v1 count under this name too).
+    wait = request.app.state.limiter.allow(f"user:{principal.username}")
+    if wait > 0:
+        raise RateLimited(wait)
     return principal
 
 
@@ -111,7 +116,11 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     client = request.client.host if request.client else None
-    wait = request.app.state.limiter.allow(f"login:{client}")
+    account = username.strip().lower()[:64]
+    wait = max(
+        request.app.state.limiter.allow(f"login:{client}"),
+        request.app.state.account_limiter.allow(f"account:{account}"),  # whatever the address
+    )
     principal = None if wait > 0 else authenticate_password(service.store, username.strip(), password)
     service.audit_login(username.strip()[:64], principal is not None, client)
     if principal is None:
