@@ -282,6 +282,15 @@ class RequireCredentials:
             principal = await run_in_threadpool(current_principal, request)
         except Unauthenticated as exc:
             principal, message = None, str(exc)
+        except StoreUnavailable as exc:  # the database is restarting: 503 to retry, as the routes say
+            # Raised out here, before any route, it would miss the app's error handlers (500).
+            response = (
+                _html_error(request, 503, str(exc))
+                if _wants_html(request)
+                else _error(503, str(exc), "server_error", {"Retry-After": "5"})
+            )
+            await response(scope, receive, send)
+            return
         if principal is None:
             await _unauthenticated(request, message)(scope, receive, send)
             return
