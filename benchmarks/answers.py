@@ -210,7 +210,7 @@ def metrics(items: list[Item], answer_t: float, possible_t: float) -> dict[str, 
     for i in answered:
         ev = i.ev
         assert ev is not None
-        chosen = extract.select(ev.query, ev.units, ev.dense)
+        chosen = extract.select(ev.query, ev.units, ev.dense, ev.unit_scores)
         if chosen is None:
             continue
         text, citations = quote_answer(chosen)

@@ -360,7 +360,7 @@ class Answerer:
     # -- extractive ------------------------------------------------------------------------
     def _extractive(self, question: str, ev: Evidence) -> tuple[str, list[Citation]]:
         """Quote what the ranker picked in the best document, each span with its source."""
-        chosen: Selection | None = select(question, ev.units, ev.dense)
+        chosen: Selection | None = select(question, ev.units, ev.dense, ev.unit_scores)
         if chosen is None:
             return ABSTENTION_MESSAGE, []
         return quote_answer(chosen)
@@ -468,7 +468,7 @@ def verify(raw: str, passages: Sequence[Passage], warnings: list[str]) -> tuple[
     numbers: dict[tuple[int, int], int] = {}  # one citation per supporting span
     corrected = 0
     reasons: list[str] = []
-    per_passage = [[u for u in units([p])] for p in passages]
+    per_passage = [units([p]) for p in passages]
     for s, e in split_sentences(raw):
         sentence = raw[s:e]
         cited = [int(n) for n in _MARKER.findall(sentence)]

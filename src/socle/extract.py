@@ -321,7 +321,6 @@ class Selection:
     """The units an extractive answer quotes: one or more spans, each with its passage."""
 
     spans: list[list[Unit]]  # consecutive units quoted together; one span per citation
-    score: float  # the ranker's probability for the best unit
 
 
 _ANAPHORA = re.compile(r"^(il|elle|ils|elles|cela|ceci|celui-ci|celle-ci|ceux-ci|celles-ci)\b")
@@ -335,7 +334,7 @@ def needs_previous(text: str) -> bool:
     return bool(_ANAPHORA.match(folded) or _DEMONSTRATIVE.search(" ".join(folded.split()[:6])))
 
 
-def _with_neighbours(best: int, candidates: Sequence[Unit], qtype: QuestionType, p: np.ndarray) -> list[Unit]:
+def _with_neighbours(best: int, candidates: Sequence[Unit], qtype: QuestionType, p: np.ndarray) -> list[int]:
     """The best unit with what it needs to be read: the sentence before it when it points
     back at it, a lead-in brings its list (or, before a table, the table's likeliest row),
     a list item its lead-in (all the list for a « comment » question)."""
@@ -383,38 +382,40 @@ def _with_neighbours(best: int, candidates: Sequence[Unit], qtype: QuestionType,
             nxt += 1
         if rows:
             chosen.append(max(rows, key=lambda i: p[i]))
-    return [candidates[i] for i in sorted(set(chosen))]
+    return sorted(set(chosen))
 
 
-def select(question: str, candidates: Sequence[Unit], dense: np.ndarray) -> Selection | None:
+def select(
+    question: str, candidates: Sequence[Unit], dense: np.ndarray, probabilities: np.ndarray | None = None
+) -> Selection | None:
     """The units to quote: the best one (with its lead-in or list), and a second one of the
-    same document when the ranker finds it almost as likely and the answer stays short."""
+    same document when the ranker finds it almost as likely and the answer stays short.
+    ``probabilities``: the ranker's scores of ``candidates``, when already computed."""
     if not candidates:
         return None
-    p = scores(features(question, candidates, dense))
+    p = scores(features(question, candidates, dense)) if probabilities is None else probabilities
     qtype = question_type(question)
     order = [int(i) for i in np.argsort(-p)]
     first = _with_neighbours(order[0], candidates, qtype, p)
     # Units that are not next to each other in the document (a lead-in and the one table
     # row that answers) are quoted as separate spans: each citation highlights exactly its
     # text, not the rows in between.
-    position = {(u.start, u.end): i for i, u in enumerate(candidates)}
-    spans: list[list[Unit]] = []
-    for unit in first:
-        if spans and position[(unit.start, unit.end)] == position[(spans[-1][-1].start, spans[-1][-1].end)] + 1:
-            spans[-1].append(unit)
+    groups: list[list[int]] = []
+    for i in first:
+        if groups and i == groups[-1][-1] + 1:
+            groups[-1].append(i)
         else:
-            spans.append([unit])
-    used = {(u.start, u.end) for u in first}
-    words = sum(u.words for u in first)
+            groups.append([i])
+    words = sum(candidates[i].words for i in first)
+    lead_in = any(candidates[i].kind == "lead_in" for i in first)
     for i in order[1:3]:
         unit = candidates[i]
-        if (unit.start, unit.end) in used or p[i] < 0.8 * p[order[0]] or words + unit.words > 90:
+        if i in first or p[i] < 0.8 * p[order[0]] or words + unit.words > 90:
             continue
-        if any(u.kind == "lead_in" for u in first) and unit.kind == "item":
+        if lead_in and unit.kind == "item":
             continue  # already read with its list
-        spans.append([unit])
+        groups.append([i])
         words += unit.words
         break
-    spans.sort(key=lambda s: s[0].start)
-    return Selection(spans, float(p[order[0]]))
+    groups.sort()
+    return Selection([[candidates[i] for i in group] for group in groups])
