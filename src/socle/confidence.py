@@ -118,12 +118,14 @@ def calibrate(
     example questions, questions of answers rated useful) and of questions it must not
     (off-topic ones, answers rated not useful). Returns them with a French explanation.
 
-    - « possible »: the highest threshold that still answers ``answer_in`` of the in-scope
-      questions, lowered no further than what lets ``1 - abstain_out`` of the off-topic ones
-      through; the default when that cannot be met.
-    - confident: the default, or lower when in-scope questions fall between the thresholds
-      and the off-topic ones stay out (it is never raised above the default: a
-      recalibration opens an assistant to its users' wording, it does not close it).
+    - « possible »: the default when it lies between the floor (at most ``1 - abstain_out``
+      of the off-topic questions above it) and the ceiling (at least ``answer_in`` of the
+      in-scope ones above it), else moved to the nearer bound; when the floor is above the
+      ceiling, the floor wins (abstaining off topic comes first). Never above the confident
+      threshold.
+    - confident: the default, lowered to the ceiling when the two sets are separable and
+      the ceiling is below it (it is never raised: a recalibration opens an assistant to
+      its users' wording, it does not close it).
     With fewer than 3 in-scope or 10 off-topic questions, the defaults stay.
     """
     base = default or Thresholds()
@@ -136,14 +138,13 @@ def calibrate(
     ceiling = float(np.quantile(ins, 1 - answer_in, method="lower"))
     if ceiling >= floor:
         possible = min(max(floor, min(base.possible, ceiling)), base.answer)
+        answer = max(min(base.answer, ceiling), possible)
         note = "les questions d'exemple passent, les questions hors sujet restent écartées"
     else:
         possible = min(max(base.possible, floor), base.answer)
+        answer = base.answer
         note = (
             "les questions d'exemple et les questions hors sujet se chevauchent : priorité à l'abstention hors sujet "
             "(ajoutez des documents ou reformulez les exemples)"
         )
-    answer = base.answer
-    if ceiling < answer and ceiling >= floor:
-        answer = max(ceiling, possible)
     return Thresholds(answer=round(answer, 4), possible=round(possible, 4)), note
