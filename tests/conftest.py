@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.service_helpers import Env, make_env, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo"
@@ -41,3 +42,18 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ign
     report = ingest(store, embedder, "demo", [DEMO])
     assert not report.failed, report.failed
     return store
+
+
+@pytest.fixture
+def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
+    """A copy of the demo store behind the service: users with different rights, a
+    confidential collection, assistants (tests/service_helpers.py). Modules that need
+    another set-up define their own ``env``."""
+    return make_env(tmp_path, demo_store, embedder)
+
+
+@pytest.fixture
+def server(env: Env) -> Iterator[str]:
+    """That service on a real uvicorn on loopback; yields its base URL."""
+    with running_server(env.app) as url:
+        yield url

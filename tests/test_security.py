@@ -8,23 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from tests.service_helpers import Env, auth, login, make_env, running_server
-
-
-@pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
-
-
-@pytest.fixture
-def server(env: Env) -> Iterator[str]:
-    with running_server(env.app) as url:
-        yield url
 
 
 def chatmd(title: str, body: str) -> bytes:

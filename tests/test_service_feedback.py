@@ -3,11 +3,9 @@ validated correction answers the questions of its neighbourhood (and only those)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
-from tests.service_helpers import Env, auth, make_env
+from tests.service_helpers import Env, auth
 
 from socle.service.auth import principal_for
 from socle.service.feedback import MAX_PENALTY, penalty
@@ -15,11 +13,6 @@ from socle.service.feedback import MAX_PENALTY, penalty
 QUESTION = "Combien de jours de télétravail par semaine pour un agent à temps complet ?"
 PARAPHRASE = "Un agent à plein temps peut télétravailler combien de jours par semaine ?"
 CORRECTION = "Depuis la note du 4 novembre, un agent à temps complet peut télétravailler trois jours par semaine."
-
-
-@pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
 
 
 def test_penalty_needs_repeated_net_down_votes() -> None:

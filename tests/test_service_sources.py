@@ -28,11 +28,6 @@ PASSAGE_ITEM = re.compile(r"^- \[(.+?)\]\((\S+)\)( — .+)?$")
 
 
 @pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
-
-
-@pytest.fixture
 def client(env: Env) -> TestClient:
     return TestClient(env.app)
 

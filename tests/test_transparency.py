@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from tests.service_helpers import Env, auth, make_env
+from tests.service_helpers import Env, auth
 
 from socle.cli import cli
 from socle.service.auth import principal_for
 from socle.transparency import assistant_card, card_markdown, footprint_svg, footprint_totals
-
-
-@pytest.fixture
-def env(tmp_path: Path, demo_store, embedder) -> Env:  # type: ignore[no-untyped-def]
-    return make_env(tmp_path, demo_store, embedder)
 
 
 def _ask(env: Env, user: str, assistant: str, question: str) -> None:
