@@ -90,7 +90,7 @@ def expected_details(citation: dict[str, Any], answer: str) -> str:
 
 
 def web_link(citation: dict[str, Any]) -> str:
-    from socle.service.web import document_link
+    from socle.service.sources import document_link
 
     return document_link(citation["collection"], citation["document_key"], citation["start"], citation["end"])
 
@@ -116,7 +116,7 @@ def test_socle_sources_none_gives_the_bare_answer(env: Env, client: TestClient) 
 
 
 def test_an_assistant_setting_changes_the_default(env: Env, client: TestClient) -> None:
-    from socle.store.service import Assistant
+    from socle.store.records import Assistant
 
     env.service.store.put_assistant(
         Assistant(name="sobre", title="Sobre", collections=["demo"], settings={"sources": "none"})

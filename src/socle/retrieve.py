@@ -19,7 +19,7 @@ built from the store once per collection change (see :mod:`socle.bm25`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,10 @@ from socle.analysis import analyse
 from socle.bm25 import BM25Index
 from socle.embed import Embedder
 from socle.errors import SocleError
+from socle.fusion import Penalties, rank_of, standardise
 from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
 from socle.store import Store
-
-# Agents' ratings (see socle.service.feedback): a chunk's penalty, in the standard deviations
-# of the fused score, is subtracted from the chunk's score and from its document's.
-Penalties = Callable[[str], Mapping[int, float]]
 
 
 @dataclass
@@ -70,18 +67,6 @@ def _build_index(store: Store, collection: str, generation: int) -> _Index:
         chunk_bm25=BM25Index.build(data.chunk_terms),
         doc_bm25=BM25Index.build(data.doc_terms),
     )
-
-
-def _standardise(values: np.ndarray) -> np.ndarray:
-    std = float(values.std())
-    return (values - float(values.mean())) / std if std > 0 else np.zeros_like(values)
-
-
-def _rank_of(scores: np.ndarray) -> np.ndarray:
-    """1-based rank of each entry (ties broken by position)."""
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    return ranks
 
 
 class Retriever:
@@ -141,8 +126,8 @@ class Retriever:
             q = self.embedder.embed_query(query)
             dense_chunk = idx.vectors @ q
             dense_doc = np.maximum.reduceat(dense_chunk, idx.run_starts)
-            doc_score = w * _standardise(dense_doc) + (1 - w) * _standardise(lex_doc)
-            chunk_score = w * _standardise(dense_chunk) + (1 - w) * _standardise(lex_chunk)
+            doc_score = w * standardise(dense_doc) + (1 - w) * standardise(lex_doc)
+            chunk_score = w * standardise(dense_chunk) + (1 - w) * standardise(lex_chunk)
         elif not lex_doc.any():
             return []
         demoted = self.penalties(collection) if self.penalties else None
@@ -160,8 +145,8 @@ class Retriever:
         k = min(k, n_docs)
         top = np.argpartition(-doc_score, k - 1)[:k]
         top = top[np.argsort(-doc_score[top], kind="stable")]
-        lex_rank = _rank_of(lex_doc)
-        dense_rank = _rank_of(dense_doc) if dense_doc is not None else None
+        lex_rank = rank_of(lex_doc)
+        dense_rank = rank_of(dense_doc) if dense_doc is not None else None
 
         chosen: list[tuple[int, int]] = []  # (run, chunk row)
         for run in top:

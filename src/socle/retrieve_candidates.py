@@ -1,7 +1,7 @@
 """Hybrid retrieval over candidates found inside the database, for collections too large
 for the in-memory indexes of :mod:`socle.retrieve`.
 
-The store (:meth:`socle.store.postgres.PostgresStore.search_candidates`) returns every
+The store (:meth:`socle.store.store.Store.search_candidates`) returns every
 chunk of the documents that either signal ranks high: the best chunks by French full-text
 rank (PostgreSQL ``tsvector``) and the nearest chunks by cosine distance (pgvector HNSW).
 The fusion is the one of :class:`~socle.retrieve.Retriever`:
@@ -16,16 +16,15 @@ apply to the candidates, fetched four times as many when filtering.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from socle.embed import Embedder
+from socle.fusion import Penalties, rank_of, standardise
 from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
 from socle.store.candidates import Candidates
-
-if TYPE_CHECKING:
-    from socle.retrieve import Retriever
 
 CANDIDATES = 100  # chunks fetched by each signal (at least 10 per requested document)
 
@@ -37,19 +36,18 @@ class CandidateStore(Protocol):
     ) -> Candidates: ...
 
 
-def _standardise(values: np.ndarray) -> np.ndarray:
-    std = float(values.std())
-    return (values - float(values.mean())) / std if std > 0 else np.zeros_like(values)
+class Searcher(Protocol):
+    """What the search needs of :class:`socle.retrieve.Retriever` (which calls it): its
+    store, embedder, fusion weight and penalties. This module never imports the retriever."""
 
-
-def _rank_of(scores: np.ndarray) -> np.ndarray:
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    return ranks
+    store: Any
+    embedder: Embedder | None
+    dense_weight: float
+    penalties: Penalties | None
 
 
 def search_candidates(
-    retriever: Retriever,
+    retriever: Searcher,
     store: Any,
     collection: str,
     query: str,
@@ -78,8 +76,8 @@ def search_candidates(
     if dense_chunk is not None:
         w = retriever.dense_weight
         dense_doc = np.maximum.reduceat(dense_chunk, run_starts)
-        doc_score = w * _standardise(dense_doc) + (1 - w) * _standardise(lex_doc)
-        chunk_score = w * _standardise(dense_chunk) + (1 - w) * _standardise(lex_chunk)
+        doc_score = w * standardise(dense_doc) + (1 - w) * standardise(lex_doc)
+        chunk_score = w * standardise(dense_chunk) + (1 - w) * standardise(lex_chunk)
     elif not lex_doc.any():
         return []
     demoted = retriever.penalties(collection) if retriever.penalties else None
@@ -102,8 +100,8 @@ def search_candidates(
     k = min(k, n_docs)
     top = np.argpartition(-doc_score, k - 1)[:k]
     top = top[np.argsort(-doc_score[top], kind="stable")]
-    lex_rank = _rank_of(lex_doc)
-    dense_rank = _rank_of(dense_doc) if dense_doc is not None else None
+    lex_rank = rank_of(lex_doc)
+    dense_rank = rank_of(dense_doc) if dense_doc is not None else None
     chosen: list[tuple[int, int]] = []
     for top_run in top.tolist():
         start = int(run_starts[top_run])
@@ -137,4 +135,4 @@ def search_candidates(
     return passages
 
 
-__all__ = ["CANDIDATES", "CandidateStore", "search_candidates"]
+__all__ = ["CANDIDATES", "CandidateStore", "Searcher", "search_candidates"]

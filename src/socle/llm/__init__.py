@@ -12,41 +12,8 @@ verification. See docs/models.md for recommended models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol, TypedDict
-
 from socle.errors import ConfigError
-
-
-class Message(TypedDict):
-    role: str  # "system" | "user" | "assistant"
-    content: str
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    tokens_in: int
-    tokens_out: int
-    model: str
-    notice: str = ""  # shown to the user with the answer (e.g. a fallback server answered)
-
-
-OnToken = Callable[[str], None]
-
-
-class Generator(Protocol):
-    name: str  # shown to users and stored with each answer (transparency)
-
-    def chat(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 400,
-        temperature: float = 0.1,
-        on_token: OnToken | None = None,
-    ) -> Completion: ...
+from socle.llm.base import Completion, Generator, Message, OnToken
 
 
 def get_generator(backend: str, model: str = "", base_url: str = "", api_key: str = "") -> Generator | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from socle.errors import ConfigError, SocleError
-from socle.llm import Completion, Message, OnToken
+from socle.llm.base import Completion, Message, OnToken
 
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()

@@ -13,7 +13,7 @@ import time
 import httpx
 
 from socle.errors import ConfigError, SocleError
-from socle.llm import Completion, Message, OnToken
+from socle.llm.base import Completion, Message, OnToken
 
 
 class OpenAIGenerator:

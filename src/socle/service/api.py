@@ -37,12 +37,12 @@ from socle.answer import Answer, answer_record
 from socle.config import Settings
 from socle.errors import SocleError
 from socle.models import Passage
-from socle.service.app import MAX_ID, get_service, require_principal
 from socle.service.auth import Principal
 from socle.service.core import Service
 from socle.service.csv_safe import safe_csv_writer
+from socle.service.deps import MAX_ID, get_service, require_principal
 from socle.service.sources import SourcesFormat, answer_content, choose_format
-from socle.store.service import AUDIT_FIELDS, Assistant
+from socle.store.records import AUDIT_FIELDS, Assistant
 
 router = APIRouter(prefix="/v1", tags=["API"])
 Caller = Annotated[Principal, Depends(require_principal)]

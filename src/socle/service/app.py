@@ -41,14 +41,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from socle.config import Settings, home_dir
 from socle.errors import ConflictError, NotFoundError, SocleError, StoreUnavailable
-from socle.service.auth import PermissionDenied, Principal, authenticate_key, principal_for
+from socle.service.auth import PermissionDenied
 from socle.service.core import Service
+from socle.service.deps import (
+    MAX_ID,
+    PRINCIPAL_KEY,
+    RateLimited,
+    Unauthenticated,
+    current_principal,
+    get_service,
+    require_principal,
+)
 from socle.service.ratelimit import RateLimiter
 
 log = logging.getLogger("socle.service")
 PACKAGE = Path(__file__).parent
 SESSION_HOURS = 12
-MAX_ID = 2**63 - 1  # ids are 64-bit integers in SQLite and PostgreSQL
 UPLOADS_PER_REQUEST = 4  # an upload request may carry this many files of max_upload_mb
 MB = 1024 * 1024
 SECURITY_HEADERS = {
@@ -67,10 +75,6 @@ PUBLIC_POSTS = frozenset({"/connexion", "/deconnexion"})
 NEED_LOGIN = "Authentification requise : connectez-vous ou fournissez une clé d'API."
 
 
-class Unauthenticated(SocleError):
-    """No valid session or API key (HTTP 401)."""
-
-
 ACCOUNT_ATTEMPTS_PER_MINUTE = 5
 
 
@@ -81,12 +85,6 @@ def server_options(settings: Settings) -> dict[str, Any]:
     pick the address its login attempts are counted under."""
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None, "server_header": False}
-
-
-class RateLimited(SocleError):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("Trop de requêtes : réessayez dans quelques secondes.")
-        self.retry_after = retry_after
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -383,7 +381,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             else 400
         )
         if status in (403, 404):  # a refusal: audited (rate-limited), so that probing is seen
-            get_service(request).audit_refusal(request.scope.get(_PRINCIPAL), request.method, request.url.path, status)
+            get_service(request).audit_refusal(
+                request.scope.get(PRINCIPAL_KEY), request.method, request.url.path, status
+            )
         if _wants_html(request) and not isinstance(exc, RateLimited):
             return _html_error(request, status, str(exc))
         if isinstance(exc, RateLimited):
@@ -473,69 +473,6 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(web_router)
     return app
-
-
-# -- request helpers shared by api.py and web.py ------------------------------------------------
-_PRINCIPAL = "socle.principal"  # the scope key of the caller, once known
-
-
-def get_service(request: Request) -> Service:
-    service: Service = request.app.state.service
-    return service
-
-
-def current_principal(request: Request) -> Principal | None:
-    """The caller, from an API key (``Authorization: Bearer``) or the session cookie (as
-    already found by :class:`RequireCredentials` for this request, when it ran)."""
-    known: Principal | None = request.scope.get(_PRINCIPAL)
-    if known is not None:
-        return known
-    service = get_service(request)
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        principal = authenticate_key(service.store, auth[7:].strip())
-        if principal is None:
-            raise Unauthenticated("Clé d'API invalide ou révoquée.")
-        request.state.via_key = True
-        request.scope[_PRINCIPAL] = principal
-        return principal
-    uid = request.session.get("uid")
-    if uid is None:
-        return None
-    user = service.store.get_user_by_id(int(uid))
-    if user is None or user.disabled:
-        request.session.clear()
-        return None
-    request.state.via_key = False
-    request.scope[_PRINCIPAL] = principal = principal_for(service.store, user)
-    return principal
-
-
-def require_principal(request: Request) -> Principal:
-    principal = current_principal(request)
-    if principal is None:
-        raise Unauthenticated("Authentification requise : connectez-vous ou fournissez une clé d'API.")
-    caller = f"key:{principal.key_id}" if principal.key_id is not None else f"user:{principal.username}"
-    wait = request.app.state.limiter.allow(caller)
-    if wait > 0:
-        raise RateLimited(wait)
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(request.state, "via_key", False):
-        check_csrf(request, request.headers.get("x-csrf-token"))
-    return principal
-
-
-def csrf_token(request: Request) -> str:
-    token: str | None = request.session.get("csrf")
-    if token is None:
-        token = secrets.token_urlsafe(24)
-        request.session["csrf"] = token
-    return token
-
-
-def check_csrf(request: Request, token: str | None) -> None:
-    expected = request.session.get("csrf")
-    if not expected or not token or not secrets.compare_digest(str(expected), str(token)):
-        raise PermissionDenied("Jeton de sécurité (CSRF) manquant ou invalide : rechargez la page.")
 
 
 def app_from_env() -> FastAPI:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
+from urllib.parse import quote
 
 from socle.answer import Answer, Citation
 from socle.models import Passage
@@ -76,10 +77,16 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     return truncate_title(text, limit)
 
 
-def _page_url(base_url: str, collection: str, key: str, start: int, end: int, passage_id: int) -> str:
-    # The web module owns its URLs; imported here because it imports the API module itself.
-    from socle.service.web import document_link
+def document_link(collection: str, key: str, start: int | None = None, end: int | None = None) -> str:
+    """A document's page on the web interface (:mod:`socle.service.web`), the quoted span
+    highlighted when given: the link of a citation, on the page and in the API's Markdown."""
+    url = f"/documents/{quote(collection)}?cle={quote(key, safe='')}"
+    if start is not None and end is not None:
+        url += f"&debut={start}&fin={end}#citation"
+    return url
 
+
+def _page_url(base_url: str, collection: str, key: str, start: int, end: int, passage_id: int) -> str:
     # The same link as a citation on the web page: a validated correction has its own page.
     path = document_link(collection, key, start, end) if passage_id > 0 else f"/corrections/{-passage_id}"
     return (base_url.rstrip("/") + path).translate(_URL_UNSAFE)

@@ -21,7 +21,10 @@ from starlette.datastructures import UploadFile  # what request.form() yields (f
 
 from socle.errors import ConflictError, SocleError
 from socle.service.api import socle_extra
-from socle.service.app import (
+from socle.service.assistant_file import parse_assistant_markdown
+from socle.service.auth import PermissionDenied, Principal, authenticate_password
+from socle.service.core import Service
+from socle.service.deps import (
     RateLimited,
     Unauthenticated,
     check_csrf,
@@ -29,11 +32,9 @@ from socle.service.app import (
     current_principal,
     get_service,
 )
-from socle.service.assistant_file import parse_assistant_markdown
-from socle.service.auth import PermissionDenied, Principal, authenticate_password
-from socle.service.core import Service
 from socle.service.names import slugify
-from socle.store.service import Assistant
+from socle.service.sources import document_link
+from socle.store.records import Assistant
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -62,13 +63,6 @@ def render(request: Request, name: str, principal: Principal | None, status: int
         {"user": principal, "csrf": csrf_token(request), **context},
         status_code=status,
     )
-
-
-def document_link(collection: str, key: str, start: int | None = None, end: int | None = None) -> str:
-    url = f"/documents/{quote(collection)}?cle={quote(key, safe='')}"
-    if start is not None and end is not None:
-        url += f"&debut={start}&fin={end}#citation"
-    return url
 
 
 # Browsers drop ASCII tabs and newlines anywhere in a URL and C0 controls and spaces around

@@ -9,7 +9,7 @@ import click
 
 from socle.chatmd import ChatmdMatcher, format_report, parse_chatmd
 from socle.chatmd.evaluate import evaluate_matching, load_from, read_questions
-from socle.cli import json_option, reports_errors
+from socle.cli.common import json_option, reports_errors
 from socle.errors import ParseError
 from socle.parse._common import decode_bytes, read_bytes
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import click
 
-from socle.cli import _settings, json_option, reports_errors
+from socle.cli.common import _settings, json_option, reports_errors
 from socle.errors import NotFoundError, SocleError
 
 
@@ -421,7 +421,7 @@ def audit() -> None:
 def audit_export(ctx: click.Context, fmt: str, output: Path | None, since_id: int) -> None:
     """Exporte le journal d'audit en JSONL ou CSV."""
     from socle.service.csv_safe import safe_csv_writer
-    from socle.store.service import AUDIT_FIELDS
+    from socle.store.records import AUDIT_FIELDS
 
     rows = _store(ctx).audit_entries(since_id)
     # Who asked what: a new export file is readable by its owner only, like the database.
@@ -510,7 +510,7 @@ def footprint(ctx: click.Context, group: str, as_json: bool, svg: Path | None) -
 def calibrate(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> None:
     """Recalibre les seuils de réponse d'un assistant à partir de ses exemples de questions et
     des avis de ses utilisateurs (réponse sûre, « réponse possible, à vérifier », abstention)."""
-    from socle.cli import _answerer, _open
+    from socle.cli.common import _answerer, _open
     from socle.confidence import Thresholds
     from socle.recalibrate import calibrate_assistant, save
     from socle.retrieve import Retriever

@@ -1,6 +1,6 @@
 """`socle privacy ...`: personal data protection (scan, report, mode, key, reveal, eval).
 
-Registered at the end of :mod:`socle.cli`. Messages are in French.
+Registered by :mod:`socle.cli`. Messages are in French.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from socle.cli import _open, _settings, collection_option, json_option, reports_errors
+from socle.cli.common import _open, _settings, collection_option, json_option, reports_errors
 from socle.errors import SocleError
 
 TYPE_LABELS = {

@@ -1,89 +1,60 @@
-"""`socle db upgrade`, `socle db status` and `socle migrate`: the database schema and the
-move from the embedded SQLite file to PostgreSQL. Registered at the end of :mod:`socle.cli`.
+"""`socle db upgrade`, `socle db status` and `socle migrate`: the database schema (one
+Alembic history for both backends) and copies between databases, e.g. from the embedded
+SQLite file to PostgreSQL. Registered by :mod:`socle.cli`.
 Messages are in French."""
 
 from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import click
 
-from socle.cli import _settings, json_option, reports_errors
-from socle.errors import ConfigError, SocleError, StoreError
+from socle.cli.common import _settings, json_option, reports_errors
+from socle.errors import SocleError, StoreError
 
 
-def _is_postgres(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
+def _status(url: str) -> dict[str, Any]:
+    from socle.store.database import Database, safe_url, sqlite_path
 
-
-def _sqlite_path(url: str) -> Path:
-    return Path(url[len("sqlite:///") :] if url.startswith("sqlite:///") else url)
-
-
-def _pg_connect(url: str) -> Any:
-    import psycopg
-
-    from socle.store.postgres import safe_url
-
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return {"backend": "sqlite", "database": str(path), "revision": None, "pending": Database.pending(None)}
+    database = Database(url)
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise StoreError(f"Impossible de joindre PostgreSQL ({safe_url(url)}) : {exc}") from exc
-
-
-def _sqlite_status(path: Path) -> dict[str, Any]:
-    import sqlite3
-
-    from socle.store.sqlite import MIGRATIONS
-
-    applied: list[str] = []
-    if path.exists():
-        db = sqlite3.connect(str(path))
-        try:
-            if db.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
-                applied = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]
-        finally:
-            db.close()
-    return {
-        "backend": "sqlite",
-        "database": str(path),
-        "applied": applied,
-        "pending": [name for name, _ in MIGRATIONS if name not in applied],
-    }
-
-
-def _pg_status(url: str) -> dict[str, Any]:
-    from socle.store.postgres import safe_url
-    from socle.store.postgres_schema import accent_folding, applied_migrations, pending_migrations
-
-    with _pg_connect(url) as conn:
-        applied = applied_migrations(conn)
-        pending = pending_migrations(conn)
-        server = conn.execute("SHOW server_version").fetchone()[0]
-        extensions = dict(conn.execute("SELECT extname, extversion FROM pg_extension ORDER BY 1").fetchall())
-        folding = accent_folding(conn)
-        indexes: list[str] = []
-        if "m002_corpus" in applied:
-            indexes = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT c.name FROM collections c WHERE to_regclass('chunks_hnsw_' || c.id) IS NOT NULL"
-                    " ORDER BY c.name"
+        current, pending = database.status()
+        info: dict[str, Any] = {
+            "backend": database.dialect,
+            "database": str(path) if path else safe_url(url),
+            "revision": current,
+            "pending": pending,
+        }
+        if database.dialect == "postgresql":
+            with database.read() as conn:
+                info["server_version"] = conn.exec_driver_sql("SHOW server_version").scalar()
+                info["extensions"] = dict(
+                    conn.exec_driver_sql("SELECT extname, extversion FROM pg_extension ORDER BY 1").all()
                 )
-            ]
-    return {
-        "backend": "postgresql",
-        "database": safe_url(url),
-        "server_version": server,
-        "extensions": extensions,
-        "accent_folding": folding,
-        "applied": applied,
-        "pending": pending,
-        "hnsw_indexes": indexes,
-    }
+                info["accent_folding"] = (
+                    conn.exec_driver_sql(
+                        "SELECT obj_description(to_regprocedure('socle_unaccent(text)'), 'pg_proc')"
+                    ).scalar()
+                    or "absent"
+                )
+                info["hnsw_indexes"] = (
+                    list(
+                        conn.exec_driver_sql(
+                            "SELECT c.name FROM collections c WHERE to_regclass('chunks_hnsw_' || c.id) IS NOT NULL"
+                            " ORDER BY c.name"
+                        ).scalars()
+                    )
+                    if current
+                    else []
+                )
+    finally:
+        database.close()
+    return info
 
 
 @click.group()
@@ -97,21 +68,14 @@ def db() -> None:
 @reports_errors
 def upgrade(ctx: click.Context, as_json: bool) -> None:
     """Applique les migrations de schéma en attente (sans risque si plusieurs processus le font)."""
-    url = _settings(ctx).db
-    if _is_postgres(url):
-        from socle.store.postgres_schema import PG_MIGRATIONS
-        from socle.store.postgres_schema import upgrade as pg_upgrade
+    from socle.store.database import Database
 
-        with _pg_connect(url) as conn:
-            applied = pg_upgrade(conn)
-        total = len(PG_MIGRATIONS)
-    else:
-        from socle.store.sqlite import MIGRATIONS, SQLiteStore
-
-        before = set(_sqlite_status(_sqlite_path(url))["applied"])
-        SQLiteStore(_sqlite_path(url)).close()
-        applied = [name for name, _ in MIGRATIONS if name not in before]
-        total = len(MIGRATIONS)
+    database = Database(_settings(ctx).db)
+    try:
+        applied = database.upgrade()
+        total = len(database.pending(None))
+    finally:
+        database.close()
     if as_json:
         click.echo(json.dumps({"applied": applied, "total": total}, ensure_ascii=False))
     elif applied:
@@ -128,8 +92,7 @@ def upgrade(ctx: click.Context, as_json: bool) -> None:
 @reports_errors
 def status(ctx: click.Context, as_json: bool) -> None:
     """État du schéma : migrations appliquées et en attente, extensions PostgreSQL."""
-    url = _settings(ctx).db
-    info = _pg_status(url) if _is_postgres(url) else _sqlite_status(_sqlite_path(url))
+    info = _status(_settings(ctx).db)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
@@ -144,7 +107,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         )
         if info["hnsw_indexes"]:
             click.echo("Index HNSW : " + ", ".join(info["hnsw_indexes"]))
-    click.echo(f"Migrations appliquées : {len(info['applied'])}")
+    click.echo(f"Révision du schéma : {info['revision'] or 'aucune (base vide)'}")
     if info["pending"]:
         click.echo("En attente : " + ", ".join(info["pending"]) + " — lancez « socle db upgrade ».")
     else:
@@ -152,25 +115,30 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--from", "source", required=True, help="Base d'origine : chemin ou URL sqlite:///…")
-@click.option("--to", "target", required=True, help="Base de destination : URL postgresql://…")
+@click.option("--from", "source", required=True, help="Base d'origine : chemin SQLite, sqlite:///… ou postgresql://…")
+@click.option(
+    "--to", "target", required=True, help="Base de destination : chemin SQLite, sqlite:///… ou postgresql://…"
+)
 @json_option
 @reports_errors
 def migrate(source: str, target: str, as_json: bool) -> None:
-    """Copie une installation SQLite dans PostgreSQL, puis vérifie nombres de lignes et
-    sommes de contrôle. Interrompue, elle reprend là où elle s'était arrêtée si on la relance."""
-    from socle.store.postgres import PostgresStore
-    from socle.store.sqlite import SQLiteStore
+    """Copie une installation dans une autre base (SQLite vers PostgreSQL, ou l'inverse), puis
+    vérifie nombres de lignes et sommes de contrôle. Interrompue, elle reprend là où elle
+    s'était arrêtée si on la relance."""
+    from socle.store import open_store
+    from socle.store.database import sqlite_path
     from socle.store.transfer import copy_store
 
-    if _is_postgres(source) or not _is_postgres(target):
-        raise ConfigError("socle migrate copie une base SQLite (--from) vers PostgreSQL (--to postgresql://…).")
-    path = _sqlite_path(source)
-    if not path.exists():
+    path = sqlite_path(source)
+    if path is not None and not path.exists():
         raise StoreError(f"Base SQLite introuvable : {path}")
     started = time.perf_counter()
-    src = SQLiteStore(path)
-    dst = PostgresStore(target)
+    src = open_store(source)
+    try:
+        dst = open_store(target)
+    except BaseException:
+        src.close()
+        raise
     try:
         report = copy_store(src, dst, progress=lambda message: click.echo(f"… {message}", err=True))
     finally:

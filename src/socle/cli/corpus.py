@@ -1,109 +1,26 @@
-"""`socle` command line: thin over the library modules. Messages are in French."""
+"""Corpus commands: ingest, search, eval, ask, chat, collections, documents, remove."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from socle.config import Settings, load_settings
+from socle.cli.common import (
+    _answerer,
+    _open,
+    _settings,
+    collection_option,
+    json_option,
+    model_options,
+    reports_errors,
+)
+from socle.config import Settings
 from socle.errors import SocleError
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_COLLECTION = "defaut"
-
-
-def collection_option(fn: F) -> F:
-    return click.option(
-        "--collection",
-        "-c",
-        default=DEFAULT_COLLECTION,
-        show_default=True,
-        envvar="SOCLE_COLLECTION",
-        help="Nom de la collection.",
-    )(fn)
-
-
-def json_option(fn: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Sortie JSON (pour les programmes).")(fn)
-
-
-def reports_errors(fn: F) -> F:
-    """Turn Socle's errors into a French message and exit code 1, never a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SocleError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-@click.version_option(package_name="socle")
-@click.option("--db", envvar="SOCLE_DB", help="Base de données (chemin SQLite ou URL). Défaut : $SOCLE_HOME/socle.db")
-@click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
-    """Socle : assistant documentaire local, sobre et souverain.
-
-    Indexe les documents d'une institution et répond aux questions à partir de ces seuls
-    documents, en citant ses sources, sans réseau.
-    """
-    ctx.obj = {"db": db}
-
-
-def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    try:
-        return load_settings(db=ctx.obj["db"], **overrides)
-    except SocleError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _open(settings: Settings, need_embedder: bool = True) -> tuple[Any, Any]:
-    from socle.embed import get_embedder
-    from socle.store import open_store
-
-    store = open_store(settings.db)
-    embedder = get_embedder(settings.embedder) if need_embedder else None
-    return store, embedder
-
-
-def model_options(fn: F) -> F:
-    fn = click.option(
-        "--model", "model", type=click.Path(dir_okay=False), help="Fichier GGUF d'un modèle de langue (llama.cpp)."
-    )(fn)
-    return click.option(
-        "--backend",
-        type=click.Choice(["extractive", "llamacpp", "openai"]),
-        help="Moteur de réponse (défaut : SOCLE_LLM_BACKEND, sinon extractif).",
-    )(fn)
-
-
-def _answerer(settings: Settings, retriever: Any, embedder: Any, model: str | None, backend: str | None) -> Any:
-    from socle.answer import Answerer
-    from socle.footprint import FootprintModel
-    from socle.llm import get_generator
-
-    chosen = backend or ("llamacpp" if model else settings.llm_backend)
-    generator = get_generator(chosen, model or settings.llm_model, settings.llm_base_url, settings.llm_api_key)
-    return Answerer(
-        retriever,
-        embedder,
-        generator,
-        threshold=settings.answer_threshold,
-        possible_threshold=settings.possible_threshold,
-        footprint_model=FootprintModel(
-            power_per_core_w=settings.power_per_core_w, pue=settings.pue, carbon_g_per_kwh=settings.carbon_g_per_kwh
-        ),
-    )
 
 
 def _protect_question(store: Any, settings: Settings, collection: str, question: str) -> str:
@@ -169,7 +86,7 @@ def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: lis
     return report
 
 
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @collection_option
 @click.option("--chunk-words", type=int, help="Taille maximale des passages, en mots (défaut : 120).")
@@ -193,7 +110,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_w
         ctx.exit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("question")
 @collection_option
 @click.option("-k", "k", default=5, show_default=True, help="Nombre de documents à afficher.")
@@ -252,7 +169,7 @@ def search(ctx: click.Context, question: str, collection: str, k: int, as_json: 
     click.secho(f"({len(passages)} résultat(s) en {elapsed_ms:.0f} ms)", dim=True)
 
 
-@cli.command("eval")
+@click.command("eval")
 @click.option("--corpus", type=click.Path(exists=True, path_type=Path), help="Corpus JSONL, ingéré s'il manque.")
 @click.option("--questions", type=click.Path(exists=True, path_type=Path), required=True, help="Questions JSONL.")
 @collection_option
@@ -331,7 +248,7 @@ def eval_command(
         click.echo(f"  {name:<{width}}  {value:>10}")
 
 
-@cli.command()
+@click.command()
 @click.argument("question")
 @collection_option
 @json_option
@@ -362,7 +279,7 @@ def ask(
     _print_answer(answer, streamed=True)
 
 
-@cli.command()
+@click.command()
 @collection_option
 @model_options
 @click.pass_context
@@ -400,7 +317,7 @@ def chat(ctx: click.Context, collection: str, model: str | None, backend: str | 
         history.append((question, answer.text))
 
 
-@cli.command()
+@click.command()
 @json_option
 @click.pass_context
 @reports_errors
@@ -418,7 +335,7 @@ def collections(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{c.name}\t{c.documents} documents\t{c.chunks} passages\tcréée le {c.created_at[:10]}")
 
 
-@cli.command()
+@click.command()
 @collection_option
 @json_option
 @click.pass_context
@@ -436,7 +353,7 @@ def documents(ctx: click.Context, collection: str, as_json: bool) -> None:
     click.echo(f"({len(docs)} documents)", err=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("documents", nargs=-1)
 @collection_option
 @click.option("--all", "remove_all", is_flag=True, help="Supprime toute la collection.")
@@ -473,28 +390,6 @@ def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remo
         raise SocleError("Introuvable(s) dans la collection : " + ", ".join(missing))
 
 
-# Service commands (serve, users, assistant, audit) live in their own module.
-from socle.cli_service import register as _register_service  # noqa: E402
+COMMANDS = (ingest, search, eval_command, ask, chat, collections, documents, remove)
 
-_register_service(cli)
-
-# Dataset export and controlled vocabularies (issue 7) live in their own module.
-from socle.cli_export import export, vocabulary  # noqa: E402
-
-cli.add_command(export)
-cli.add_command(vocabulary)
-
-# ChatMD files (issue 9) live in their own module.
-from socle.cli_chatmd import chatmd  # noqa: E402
-
-cli.add_command(chatmd)
-
-# Personal data protection (issue 5) lives in its own module.
-from socle.cli_privacy import privacy  # noqa: E402
-
-cli.add_command(privacy)
-
-# Database schema and the SQLite → PostgreSQL copy (issue 6) live in their own module.
-from socle.cli_db import register as _register_db  # noqa: E402
-
-_register_db(cli)
+__all__ = ["COMMANDS"]

@@ -1,5 +1,5 @@
 """`socle export` (dataset export) and `socle vocabulary` (controlled vocabulary of a
-collection): registered at the end of :mod:`socle.cli`. Messages are in French."""
+collection): registered by :mod:`socle.cli`. Messages are in French."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from socle.cli import _open, _settings, collection_option, json_option, reports_errors
+from socle.cli.common import _open, _settings, collection_option, json_option, reports_errors
 
 
 @click.command()
