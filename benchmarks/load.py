@@ -59,7 +59,7 @@ def prepare(home: Path, corpus: Path | None, limit_docs: int, clients: int) -> t
     from socle.ingest import ingest
     from socle.service.auth import hash_password, new_api_key
     from socle.store import open_store
-    from socle.store.service import Assistant
+    from socle.store.records import Assistant
 
     db = home / "socle.db"
     store = open_store(db)

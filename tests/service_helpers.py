@@ -3,8 +3,8 @@ rights, a confidential collection, assistants, and a real server on loopback."""
 
 from __future__ import annotations
 
-import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -28,8 +28,12 @@ class Env:
 
 
 def copy_store(demo_store: Any, target: Path) -> Path:
-    demo_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copy(demo_store.path, target)
+    """A private copy of the (SQLite) demo store, through SQLite's online backup."""
+    source, copy = sqlite3.connect(demo_store.path), sqlite3.connect(target)
+    with copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
     return target
 
 
@@ -39,7 +43,7 @@ def make_env(tmp_path: Path, demo_store: Any, embedder: Any, generator: Any = No
     from socle.service.app import create_app
     from socle.service.auth import hash_password, new_api_key
     from socle.service.core import Service
-    from socle.store.service import Assistant
+    from socle.store.records import Assistant
 
     db = copy_store(demo_store, tmp_path / "service.db")
     settings = load_settings(db=str(db), **overrides)

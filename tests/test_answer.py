@@ -44,7 +44,8 @@ class ScriptedGenerator:
 
 
 def _doc_text(store, key: str) -> str:  # type: ignore[no-untyped-def]
-    return str(store.db.execute("SELECT text FROM documents WHERE key = ?", (key,)).fetchone()[0])
+    with store.raw_connection() as db:
+        return str(db.execute("SELECT text FROM documents WHERE key = ?", (key,)).fetchone()[0])
 
 
 def test_extractive_answer_quotes_and_cites_the_source(demo_store, embedder) -> None:  # type: ignore[no-untyped-def]

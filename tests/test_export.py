@@ -203,7 +203,8 @@ def test_provenance_of_every_record(demo_store, tmp_path: Path) -> None:  # type
 
 def test_documents_stored_before_block_layouts_export_as_paragraphs(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = copy_store(demo_store, tmp_path)
-    store.db.execute("UPDATE documents SET blocks = NULL")
+    with store.raw_connection() as db:
+        db.execute("UPDATE documents SET blocks = NULL")
     out = tmp_path / "export"
     export_collection(store, "demo", out, "jsonl")
     documents = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -222,7 +222,7 @@ def test_new_collections_are_anonymised_by_default(detector: Detector, tmp_path:
     report = ingest(store, None, "mairie", [letter.parent])
     assert report.added == 1
     assert collection_mode(store, "mairie") == "anonymise"
-    text = store.db.execute("SELECT text FROM documents").fetchone()[0]
+    text = store.document_text("mairie", str(letter.resolve()))["text"]
     assert "[PERSONNE_1]" in text and "[EMAIL_1]" in text and "[TELEPHONE_1]" in text and "[ADRESSE_1]" in text
     summary = privacy_report(store, "mairie")
     assert summary["totals"]["PERSONNE"] == {"occurrences": 2, "values": 2, "documents": 1}
@@ -243,7 +243,7 @@ def test_unchanged_file_is_skipped_and_mode_change_reprocesses(
     set_collection_mode(store, "mairie", "off")
     switched = ingest(store, None, "mairie", [letter])
     assert switched.updated == 1
-    assert "Fatou Diallo" in store.db.execute("SELECT text FROM documents").fetchone()[0]
+    assert "Fatou Diallo" in store.document_text("mairie", str(letter.resolve()))["text"]
     assert privacy_report(store, "mairie")["protected_documents"] == 0
 
 

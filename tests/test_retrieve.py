@@ -28,7 +28,7 @@ def test_hybrid_finds_the_right_document_and_passage(demo_store, embedder, quest
     assert passages[0].source.endswith(expected), [p.source for p in passages]
     assert must_contain.lower() in passages[0].text.lower()
     top = passages[0]
-    doc_text = demo_store.db.execute("SELECT text FROM documents WHERE key = ?", (top.document_key,)).fetchone()[0]
+    doc_text = demo_store.document_text("demo", top.document_key)["text"]
     assert doc_text[top.start : top.end] == top.text  # offsets locate the passage for highlighting
 
 

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from socle.analysis import analyse
 from socle.bm25 import BM25Index
 from socle.chunk import chunk_document
 from socle.errors import NotFoundError, StoreError
 from socle.models import Block, Document
-from socle.store import open_store
-from socle.store.sqlite import MIGRATIONS, SQLiteStore
+from socle.store import Store, open_store
+from socle.store.schema import HEAD
 
 
-def _put(store: SQLiteStore, collection: str, key: str, text: str, dim: int = 4) -> None:
+def _put(store: Store, collection: str, key: str, text: str, dim: int = 4) -> None:
     doc = Document(key=key, title=key, blocks=[Block(p) for p in text.split("\n")])
     chunks = chunk_document(doc, 40)
     vecs = np.random.default_rng(len(text)).normal(size=(len(chunks), dim)).astype(np.float32)
@@ -25,7 +26,7 @@ def _put(store: SQLiteStore, collection: str, key: str, text: str, dim: int = 4)
     store.put_document(collection, doc, chunks, [analyse(c.text) for c in chunks], analyse(doc.text), vecs)
 
 
-def _lexical(store: SQLiteStore, collection: str, query: str, level: str = "documents") -> list[int]:
+def _lexical(store: Store, collection: str, query: str, level: str = "documents") -> list[int]:
     """Ids of the rows (documents or chunks) of ``collection`` that BM25 scores above 0."""
     data = store.index_data(collection)
     index = BM25Index.build(data.doc_terms if level == "documents" else data.chunk_terms)
@@ -37,18 +38,17 @@ def _lexical(store: SQLiteStore, collection: str, query: str, level: str = "docu
 def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     store = open_store(path)
-    assert isinstance(store, SQLiteStore)
-    assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+    assert store.backend == "sqlite"
+    assert store.applied_now == ["0001", "0002"] and store.revision() == HEAD
     store.close()
     # Re-opening applies nothing new and keeps data.
     store = open_store(f"sqlite:///{path}")
-    assert isinstance(store, SQLiteStore)
-    assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+    assert store.applied_now == [] and store.revision() == HEAD
 
 
 def test_put_replace_remove_and_search(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SQLiteStore)
+    assert store.backend == "sqlite"
     store.ensure_collection("rh")
     store.ensure_collection("musee")
     _put(store, "rh", "conges", "Les congés annuels durent cinq semaines.\nLe report est possible.")
@@ -76,12 +76,13 @@ def test_put_replace_remove_and_search(tmp_path: Path) -> None:
     assert store.remove_collection("musee")
     assert [c.name for c in store.collections()] == ["rh"]
     # Chunks went with their collection.
-    assert store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 1
+    with store.raw_connection() as db:
+        assert db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 1
 
 
 def test_failed_write_leaves_previous_version(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
-    assert isinstance(store, SQLiteStore)
+    assert store.backend == "sqlite"
     store.ensure_collection("rh")
     _put(store, "rh", "conges", "Les congés annuels durent cinq semaines.")
     doc = Document(key="conges", title="conges", blocks=[Block("Nouvelle version")])
@@ -89,7 +90,7 @@ def test_failed_write_leaves_previous_version(tmp_path: Path) -> None:
     with pytest.raises(StoreError):  # inconsistent input is refused before anything is written
         store.put_document("rh", doc, chunks, [], [], None)
     # Simulate a crash mid-write: a vector that is not an array fails inside the transaction.
-    with pytest.raises((TypeError, ValueError, AttributeError, sqlite3.Error)):
+    with pytest.raises((TypeError, ValueError, AttributeError, sqlite3.Error, SQLAlchemyError)):
         store.put_document("rh", doc, chunks, [["nouvel"]], ["nouvel"], [object()])  # type: ignore[arg-type]
     assert _lexical(store, "rh", "cinq semaines")
     assert store.documents("rh")[0].chunks == 1
@@ -110,34 +111,19 @@ def test_postgres_url_is_reported_not_crashing() -> None:
         open_store("postgresql://127.0.0.1:1/socle")
 
 
-def test_fts5_era_database_is_migrated_to_term_ids(tmp_path: Path) -> None:
-    """A store written by the first schema (FTS5 tables) is converted in place, terms intact."""
-    import numpy as np_
-
-    from socle.store import sqlite as sq
-
+def test_database_older_than_release_0_1_is_refused_clearly(tmp_path: Path) -> None:
+    """A database left by a development version before 0.1 (its own migrations incomplete)
+    is not guessed at: the message says what to do, and no table is added."""
     path = tmp_path / "old.db"
     db = sqlite3.connect(str(path), isolation_level=None)
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    sq.m001_initial(db)
-    sq.m002_answers(db)
     db.execute("INSERT INTO _migrations VALUES ('m001_initial', 'x'), ('m002_answers', 'x')")
-    db.execute("INSERT INTO collections (id, name, created_at) VALUES (1, 'rh', 'x')")
-    db.execute(
-        "INSERT INTO documents (id, collection_id, key, title, source, mime, text, content_hash, ingested_at)"
-        " VALUES (1, 1, 'k', 't', 's', 'text/plain', 'Les congés annuels', 'h', 'x')"
-    )
-    db.execute("INSERT INTO chunks (id, document_id, ordinal, text, start, \"end\") VALUES (1, 1, 0, 'x', 0, 1)")
-    db.execute("INSERT INTO chunk_terms (rowid, coll, terms) VALUES (1, 'c1', 'cong annuel')")
-    db.execute("INSERT INTO document_terms (rowid, coll, terms) VALUES (1, 'c1', 'cong annuel cong')")
     db.close()
-
-    store = open_store(path)
-    assert isinstance(store, SQLiteStore)
-    assert "m003_term_ids" in store.applied_migrations()
-    data = store.index_data("rh")
-    vocab = dict(store.db.execute("SELECT id, term FROM terms").fetchall())
-    assert [vocab[int(i)] for i in data.chunk_terms[0]] == ["cong", "annuel"]
-    assert [vocab[int(i)] for i in data.doc_terms[0]] == ["cong", "annuel", "cong"]
-    assert isinstance(data.doc_terms[0], np_.ndarray)
-    assert _lexical(store, "rh", "congé")
+    with pytest.raises(StoreError, match=r"antérieure à Socle 0\.1"):
+        open_store(path)
+    db = sqlite3.connect(str(path))
+    assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == [
+        "_migrations",
+        "sqlite_autoindex__migrations_1",
+    ]
+    db.close()

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 from tests.pg_helpers import PGVECTOR_BROKEN, bin_dir, pgvector_works, private_postgres
 
 from socle.analysis import analyse
@@ -27,7 +28,7 @@ from socle.errors import NotFoundError, StoreError
 from socle.models import Block, Document
 from socle.retrieve import Retriever
 from socle.store import Store, open_store
-from socle.store.service import Assistant
+from socle.store.records import Assistant
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -90,15 +91,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def raw_execute(store: Store, statement: str) -> None:
     """Run SQL beside the store's own methods (what a careless operator could try)."""
-    from socle.store.postgres import PostgresStore
-    from socle.store.sqlite import SQLiteStore
-
-    if isinstance(store, SQLiteStore):
-        store.db.execute(statement)
-    else:
-        assert isinstance(store, PostgresStore)
-        with store.pool.connection() as conn:
-            conn.execute(statement.encode())
+    with store.raw_connection() as conn:
+        conn.execute(statement if store.backend == "sqlite" else statement.encode())
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -207,7 +201,7 @@ def test_failed_write_leaves_previous_version(store: Store) -> None:
     chunks = chunk_document(doc)
     with pytest.raises(StoreError):
         store.put_document("rh", doc, chunks, [], [], None)
-    with pytest.raises((TypeError, ValueError, AttributeError, sqlite3.Error)):
+    with pytest.raises((TypeError, ValueError, AttributeError, sqlite3.Error, SQLAlchemyError)):
         store.put_document("rh", doc, chunks, [["nouvel"]], ["nouvel"], [object()])  # type: ignore[arg-type]
     assert store.documents("rh")[0].chunks == 1
     assert store.term_ids(["nouvel"]) == []  # terms added by the rolled-back write are gone
@@ -465,10 +459,9 @@ def test_index_data_is_the_same_on_both_backends(both: tuple[Store, Store]) -> N
 @pytest.fixture(scope="session")
 def demo_pg(demo_store: Any, pg_server: Any) -> Iterator[Store]:
     """The demo corpus (embedded once, in SQLite) copied into PostgreSQL by `socle migrate`."""
-    from socle.store.postgres import PostgresStore
     from socle.store.transfer import copy_store
 
-    target = PostgresStore(new_database(pg_server))
+    target = open_store(new_database(pg_server))
     report = copy_store(demo_store, target)
     assert report.verified and report.documents_copied == 6 and report.vector_indexes == ["demo"]
     yield target
@@ -496,9 +489,7 @@ def test_retrieval_is_the_same_on_both_backends(demo_store: Any, demo_pg: Store,
 
 
 def test_server_side_search_finds_the_same_best_documents(demo_store: Any, demo_pg: Store, embedder: Any) -> None:
-    from socle.store.postgres import PostgresStore
-
-    assert isinstance(demo_pg, PostgresStore)
+    assert demo_pg.backend == "postgresql"
     in_memory = Retriever(demo_store, embedder)
     demo_pg.server_search_min_chunks = 0  # force it on this small collection
     try:
@@ -520,15 +511,14 @@ def test_server_side_search_finds_the_same_best_documents(demo_store: Any, demo_
 
 def test_postgres_migrations_concurrent_start(pg_url: str) -> None:
     """Several workers starting at once on an empty database: each migration runs once."""
-    from socle.store.postgres import PostgresStore
-    from socle.store.postgres_schema import PG_MIGRATIONS
+    from socle.store.schema import HEAD
 
-    stores: list[PostgresStore] = []
+    stores: list[Store] = []
     errors: list[BaseException] = []
 
     def start() -> None:
         try:
-            stores.append(PostgresStore(pg_url, pool_size=1))
+            stores.append(Store(pg_url, pool_size=1))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -539,17 +529,15 @@ def test_postgres_migrations_concurrent_start(pg_url: str) -> None:
         t.join()
     assert not errors, errors
     applied = sorted(name for s in stores for name in s.applied_now)
-    assert applied == sorted(name for name, _ in PG_MIGRATIONS)  # each applied by exactly one worker
-    assert stores[0].applied_migrations() == [name for name, _ in PG_MIGRATIONS]
+    assert applied == ["0001", "0002"]  # each applied by exactly one worker
+    assert all(s.revision() == HEAD for s in stores)
     for s in stores:
         s.close()
 
 
 def test_postgres_concurrent_writers_share_one_vocabulary(pg_url: str) -> None:
     """Threads (standing for workers) ingesting documents with overlapping new terms."""
-    from socle.store.postgres import PostgresStore
-
-    stores = [PostgresStore(pg_url, pool_size=2) for _ in range(3)]
+    stores = [Store(pg_url, pool_size=2) for _ in range(3)]
     stores[0].ensure_collection("rh")
     stores[0].ensure_collection("musee")
     errors: list[BaseException] = []
@@ -583,9 +571,7 @@ def test_postgres_concurrent_writers_share_one_vocabulary(pg_url: str) -> None:
 
 
 def test_postgres_full_text_search_is_french_and_accent_blind(pg_url: str) -> None:
-    from socle.store.postgres import PostgresStore
-
-    store = PostgresStore(pg_url)
+    store = open_store(pg_url)
     store.ensure_collection("rh")
     put(store, "rh", "reglement", "Le règlement intérieur s'applique aux élèves.")
     put(store, "rh", "cantine", TEXTS["cantine"])
@@ -675,6 +661,19 @@ def test_migrate_command_copies_verifies_and_resumes(
     copy.close()
     original.close()
 
+    # And back: PostgreSQL to a new SQLite file, with the same code and the same checks.
+    back = tmp_path / "retour.db"
+    result = runner.invoke(cli, ["migrate", "--from", pg_url, "--to", str(back), "--json"])
+    assert result.exit_code == 0, result.output
+    assert __import__("json").loads(result.stdout)["verified"]
+    there, here = open_store(pg_url), open_store(back)
+    a, b = there.index_data("rh"), here.index_data("rh")
+    assert a.chunk_ids.tolist() == b.chunk_ids.tolist() and np.array_equal(a.vectors, b.vectors)
+    assert [t.tolist() for t in a.doc_terms] == [t.tolist() for t in b.doc_terms]
+    assert len(here.audit_entries()) == 2 and here.get_user("alice") is not None
+    there.close()
+    here.close()
+
     # A target that lives its own life now (or another installation's) is refused.
     result = runner.invoke(cli, ["migrate", "--from", str(source_path), "--to", pg_url])
     assert result.exit_code != 0 and "base vide" in result.output
@@ -691,15 +690,15 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
     from click.testing import CliRunner
 
     from socle.cli import cli
-    from socle.store.postgres_schema import PG_MIGRATIONS
-    from socle.store.sqlite import MIGRATIONS
+
+    revisions = ["0001", "0002"]
 
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", pg_url, "db", "status", "--json"])
     assert result.exit_code == 0, result.output
-    assert __import__("json").loads(result.stdout)["pending"] == [name for name, _ in PG_MIGRATIONS]
+    assert __import__("json").loads(result.stdout)["pending"] == revisions
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
-    assert result.exit_code == 0 and f"{len(PG_MIGRATIONS)} migration(s) appliquée(s)" in result.output
+    assert result.exit_code == 0 and "2 migration(s) appliquée(s)" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
     assert "déjà à jour" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "status"])
@@ -707,11 +706,11 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
     assert "vector" in result.output and "accents" in result.output
     path = tmp_path / "s.db"
     result = runner.invoke(cli, ["--db", str(path), "db", "upgrade", "--json"])
-    assert __import__("json").loads(result.stdout)["applied"] == [name for name, _ in MIGRATIONS]
+    assert __import__("json").loads(result.stdout)["applied"] == revisions
     result = runner.invoke(cli, ["--db", str(path), "db", "status"])
     assert "Aucune migration en attente" in result.output
     result = runner.invoke(cli, ["migrate", "--from", pg_url, "--to", str(path)])
-    assert result.exit_code != 0 and "SQLite" in result.output
+    assert result.exit_code == 0 and "Copie vérifiée" in result.output  # any direction, same code
 
 
 # -- personal data protection ---------------------------------------------------------------------

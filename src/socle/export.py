@@ -35,7 +35,8 @@ from typing import Any, Literal
 from socle.chunk import DEFAULT_MAX_WORDS
 from socle.errors import ConfigError
 from socle.indexing import AUTO_KEYWORDS, CATEGORIES, CHUNK_WORDS_SETTING, VOCABULARY_SETTING
-from socle.store.corpus import CorpusStore, StoredDocument
+from socle.store import Store
+from socle.store.records import StoredDocument
 
 Format = Literal["jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("jsonl", "parquet")
@@ -186,7 +187,7 @@ def transformations(stored: StoredDocument, settings: dict[str, Any]) -> list[st
 
 
 def _records(
-    store: CorpusStore, collection: str, settings: dict[str, Any]
+    store: Store, collection: str, settings: dict[str, Any]
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     licence = str(settings.get("licence") or DEFAULT_LICENCE)
     chunk_words = int(settings.get(CHUNK_WORDS_SETTING) or DEFAULT_MAX_WORDS)
@@ -297,7 +298,7 @@ def _sha256(path: Path) -> str:
 
 
 def export_collection(
-    store: CorpusStore,
+    store: Store,
     collection: str,
     out_dir: Path,
     fmt: Format = "jsonl",

@@ -21,7 +21,7 @@ import numpy as np
 from socle import confidence as conf_model
 from socle.answer import Answerer
 from socle.errors import NotFoundError, SocleError
-from socle.store.service import Assistant
+from socle.store.records import Assistant
 
 SIMILAR_TO_EXAMPLE = 0.9  # an off-topic question this close to an example is not off-topic here
 

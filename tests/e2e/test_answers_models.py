@@ -63,7 +63,7 @@ def _check_grounded(answer, store) -> None:  # type: ignore[no-untyped-def]
     assert not answer.abstained
     assert answer.citations, answer.text
     for c in answer.citations:
-        text = store.db.execute("SELECT text FROM documents WHERE key = ?", (c.document_key,)).fetchone()[0]
+        text = store.document_text(c.collection, c.document_key)["text"]
         assert text[c.start : c.end] == c.quote
     assert "ACCÈS ACCORDÉ" not in answer.text
 

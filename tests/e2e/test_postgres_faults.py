@@ -27,7 +27,7 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
     except ImportError as exc:
         pytest.skip(f"PostgreSQL de test indisponible : {exc} (pip install -e '.[dev]')")
     from socle.service.auth import hash_password, new_api_key
-    from socle.store.postgres import PostgresStore
+    from socle.store import open_store
     from socle.store.transfer import copy_store
 
     folder = Path(tempfile.mkdtemp(prefix="socle-pg-fault-"))
@@ -35,7 +35,7 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
         broken = pgvector_works(pg.url)
         if broken:
             pytest.skip(PGVECTOR_BROKEN.format(broken))
-        store = PostgresStore(pg.url)
+        store = open_store(pg.url)
         assert copy_store(demo_store, store).verified
         user = store.create_user("agent", hash_password("mot-de-passe-de-test"))
         store.set_grant(user.id, "demo", "reader")
@@ -151,7 +151,7 @@ def test_postgres_restart_during_load(demo_store: Any, tmp_path: Path) -> None:
         before = [o for o in outcomes if o[1] + o[2] < restart_started]
         assert before and all(o[3] in (200, 201) for o in before)
         # Nothing lost: every successful search has its audit row, every accepted rating its row.
-        store = PostgresStore(pg.url)
+        store = open_store(pg.url)
         audit = Counter(e["action"] for e in store.audit_entries()[audit_before:])
         feedback_rows = len(store.feedback())
         store.close()

@@ -31,7 +31,6 @@ from socle.indexing.keyphrases import keyphrases
 from socle.indexing.vocabulary import Category, Vocabulary, load_vocabulary
 from socle.models import Document
 from socle.store import Store
-from socle.store.corpus import CorpusStore
 
 N_KEYWORDS = 8
 VOCABULARY_SETTING = "vocabulary"
@@ -111,7 +110,7 @@ def _document_vectors(store: Store, collection: str) -> dict[int, np.ndarray]:
 
 
 def set_vocabulary(
-    store: CorpusStore,
+    store: Store,
     collection: str,
     vocabulary: Vocabulary | None,
     embedder: Embedder | None,

@@ -28,7 +28,7 @@ import yaml
 
 from socle.errors import SocleError
 from socle.service.names import slugify
-from socle.store.service import Assistant
+from socle.store.records import Assistant
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
 _EXAMPLES = re.compile(r"^##\s+(questions sugg[ée]r[ée]es|exemples?( de questions)?|examples?)\s*$", re.I | re.M)

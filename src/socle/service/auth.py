@@ -19,7 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from socle.errors import SocleError
-from socle.store.service import Assistant, ServiceStore, User
+from socle.store import Store
+from socle.store.records import Assistant, User
 
 KEY_PREFIX = "sk-socle-"
 _hasher = PasswordHasher()
@@ -98,18 +99,18 @@ class Principal:
             raise PermissionDenied("Réservé aux administrateurs.")
 
 
-def principal_for(store: ServiceStore, user: User, key_id: int | None = None) -> Principal:
+def principal_for(store: Store, user: User, key_id: int | None = None) -> Principal:
     return Principal(user=user, grants=store.grants(user.id), key_id=key_id)
 
 
-def authenticate_password(store: ServiceStore, username: str, password: str) -> Principal | None:
+def authenticate_password(store: Store, username: str, password: str) -> Principal | None:
     user = store.get_user(username)
     if not verify_password(user.password_hash if user else None, password) or user is None or user.disabled:
         return None
     return principal_for(store, user)
 
 
-def authenticate_key(store: ServiceStore, key: str) -> Principal | None:
+def authenticate_key(store: Store, key: str) -> Principal | None:
     if not key.startswith(KEY_PREFIX):
         return None
     found = store.user_for_key_hash(hash_api_key(key))
@@ -118,7 +119,7 @@ def authenticate_key(store: ServiceStore, key: str) -> Principal | None:
     return principal_for(store, found[0], found[1])
 
 
-def bootstrap_admin(store: ServiceStore) -> tuple[str, str] | None:
+def bootstrap_admin(store: Store) -> tuple[str, str] | None:
     """On first start (no user at all), create ``admin`` with a random password and return
     (username, password) so that it can be printed once; None when users exist."""
     if store.count_users() > 0:

@@ -33,7 +33,7 @@ from socle.footprint import Meter
 from socle.ingest import IngestReport, index_prepared, prepare_documents
 from socle.service.names import check_name, slugify
 from socle.store import Store
-from socle.store.service import Assistant
+from socle.store.records import Assistant
 
 CHATMD_SETTING = "chatmd"  # assistant setting holding the ChatMD source text
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

@@ -45,7 +45,7 @@ from socle.service.chatmd_assistant import (
 from socle.service.feedback import Feedback
 from socle.service.names import check_name, slugify
 from socle.store import open_store
-from socle.store.service import Assistant
+from socle.store.records import Assistant
 
 QuestionFilter = Callable[[str, Sequence[str]], str]
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from socle.embed import Embedder
 from socle.models import Passage
-from socle.store.service import Correction, ServiceStore
+from socle.store import Store
+from socle.store.records import Correction
 
 MIN_NET_DOWN = 2
 DEMOTION = 0.75
@@ -43,7 +44,7 @@ def penalty(up: int, down: int) -> float:
 class Feedback:
     """Penalties and correction lookup over a store, cached until new feedback arrives."""
 
-    def __init__(self, store: ServiceStore, embedder: Embedder | None) -> None:
+    def __init__(self, store: Store, embedder: Embedder | None) -> None:
         self.store = store
         self.embedder = embedder
         self._lock = threading.Lock()

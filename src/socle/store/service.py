@@ -1,366 +1,251 @@
-"""Tables of the web service (migration ``m004_service``): accounts, API keys, grants,
-assistants, the append-only audit log, feedback, validated corrections and ingestion jobs.
-
-:class:`ServiceTables` is mixed into :class:`socle.store.sqlite.SQLiteStore`; the
-:class:`ServiceStore` protocol is what :mod:`socle.service` relies on, so that another
-backend only has to provide the same methods.
-"""
+"""Tables of the web service: accounts, API keys, grants, assistants, the append-only
+audit log, answers, feedback, validated corrections, evaluations and ingestion jobs. One
+implementation for both backends, mixed into :class:`socle.store.store.Store`."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 
 from socle.errors import NotFoundError, StoreError
+from socle.store import schema as T
+from socle.store.corpus import CorpusTables, now
+from socle.store.records import AUDIT_FIELDS, Assistant, Correction, User
+
+_USER = (T.users.c.id, T.users.c.username, T.users.c.password_hash, T.users.c.is_admin, T.users.c.disabled)
+_ASSISTANT = [
+    T.assistants.c[n]
+    for n in ("name", "title", "collections", "instructions", "examples", "settings", "created_by", "created_at")
+] + [T.assistants.c.updated_at]
+_CORRECTION = [
+    T.corrections.c[n]
+    for n in ("id", "collection", "question", "text", "embedding", "author", "validated_by", "validated_at")
+]
+_ANSWER = ("id", "created_at", "collection", "question", "answer", "abstained", "mode", "model", "confidence")
 
 
-def m006_evaluations(db: sqlite3.Connection) -> None:
-    """Results of `socle eval`, kept for the transparency card."""
-    db.execute(
-        "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, at TEXT NOT NULL, collection TEXT NOT NULL,"
-        " kind TEXT NOT NULL, questions TEXT NOT NULL, metrics TEXT NOT NULL)"
+def _user(row: Any) -> User | None:
+    return None if row is None else User(row[0], row[1], bool(row[3]), bool(row[4]), row[2])
+
+
+def _assistant(row: Any) -> Assistant:
+    return Assistant(
+        name=row[0],
+        title=row[1],
+        collections=list(row[2]),
+        instructions=row[3],
+        examples=list(row[4]),
+        settings=dict(row[5]),
+        created_by=row[6],
+        created_at=row[7],
+        updated_at=row[8],
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _correction(row: Any) -> Correction:
+    return Correction(*row)
 
 
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    is_admin: bool
-    disabled: bool
-    password_hash: str | None = field(default=None, repr=False)
-
-
-@dataclass
-class Assistant:
-    """One assistant: instructions and the collections it may read."""
-
-    name: str  # identifier (the `model` of the OpenAI-compatible API)
-    title: str
-    collections: list[str]
-    instructions: str = ""
-    examples: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
-    created_by: str | None = None
-    created_at: str = ""
-    updated_at: str = ""
-
-
-@dataclass(frozen=True)
-class Correction:
-    id: int
-    collection: str
-    question: str
-    text: str
-    embedding: np.ndarray | None
-    author: str | None
-    validated_by: str | None
-    validated_at: str | None
-
-
-AUDIT_FIELDS = (
-    "id",
-    "at",
-    "username",
-    "action",
-    "assistant",
-    "collections",
-    "question",
-    "answer_id",
-    "sources",
-    "footprint",
-    "detail",
-)
-
-
-class ServiceStore(Protocol):
-    # users and keys
-    def create_user(self, username: str, password_hash: str | None, is_admin: bool = False) -> User: ...
-    def get_user(self, username: str) -> User | None: ...
-    def get_user_by_id(self, user_id: int) -> User | None: ...
-    def users(self) -> list[User]: ...
-    def count_users(self) -> int: ...
-    def set_password(self, username: str, password_hash: str) -> None: ...
-    def set_user_disabled(self, username: str, disabled: bool) -> None: ...
-    def delete_user(self, username: str) -> bool: ...
-    def add_api_key(self, user_id: int, name: str, prefix: str, key_hash: str) -> int: ...
-    def user_for_key_hash(self, key_hash: str) -> tuple[User, int] | None: ...
-    def api_keys(self, user_id: int) -> list[dict[str, Any]]: ...
-    def revoke_api_key(self, user_id: int, key_id: int) -> bool: ...
-    def set_grant(self, user_id: int, collection: str, role: str | None) -> None: ...
-    def grants(self, user_id: int) -> dict[str, str]: ...
-    # assistants
-    def put_assistant(self, assistant: Assistant) -> Assistant: ...
-    def get_assistant(self, name: str) -> Assistant | None: ...
-    def assistants(self) -> list[Assistant]: ...
-    def delete_assistant(self, name: str) -> bool: ...
-    # audit, answers, feedback
-    def append_audit(self, entry: dict[str, Any]) -> int: ...
-    def audit_entries(self, since_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]: ...
-    def answer(self, answer_id: int) -> dict[str, Any] | None: ...
-    def add_feedback(
-        self, answer_id: int, username: str | None, rating: int, comment: str = "", correction: str = ""
-    ) -> int: ...
-    def feedback(self, answer_id: int | None = None) -> list[dict[str, Any]]: ...
-    def passage_votes(self, collection: str) -> dict[int, tuple[int, int]]: ...
-    def feedback_version(self) -> int: ...
-    def add_correction(
-        self,
-        collection: str,
-        question: str,
-        text: str,
-        embedding: np.ndarray | None,
-        feedback_id: int | None,
-        author: str | None,
-        validated_by: str | None = None,
-    ) -> int: ...
-    def validate_correction(self, correction_id: int, validated_by: str) -> Correction: ...
-    def all_corrections(self) -> list[Correction]: ...
-    def document_text(self, collection: str, key: str) -> dict[str, Any] | None: ...
-    def corrections(self, collection: str, validated_only: bool = True) -> list[Correction]: ...
-    # evaluations and footprint
-    def record_evaluation(self, collection: str, kind: str, questions: str, metrics: dict[str, Any]) -> int: ...
-    def evaluations(self, collection: str | None = None) -> list[dict[str, Any]]: ...
-    def answer_footprints(self) -> list[dict[str, Any]]: ...
-    # ingestion jobs
-    def create_job(self, collection: str, username: str | None, total: int) -> int: ...
-    def update_job(self, job_id: int, *, status: str, done: int, report: dict[str, Any] | None = None) -> None: ...
-    def job(self, job_id: int) -> dict[str, Any] | None: ...
-
-
-class ServiceTables:
-    """SQLite implementation of :class:`ServiceStore` (mixed into ``SQLiteStore``)."""
-
-    @property
-    def db(self) -> sqlite3.Connection:  # provided by SQLiteStore
-        raise NotImplementedError
-
-    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by SQLiteStore
-        raise NotImplementedError
-
-    # -- users -------------------------------------------------------------------------------
-    @staticmethod
-    def _user(row: Sequence[Any] | None) -> User | None:
-        if row is None:
-            return None
-        return User(id=row[0], username=row[1], password_hash=row[2], is_admin=bool(row[3]), disabled=bool(row[4]))
-
-    _USER_COLUMNS = "id, username, password_hash, is_admin, disabled"
-
+class ServiceTables(CorpusTables):
+    # -- users -----------------------------------------------------------------------------------
     def create_user(self, username: str, password_hash: str | None, is_admin: bool = False) -> User:
         username = username.strip()
         if not username or len(username) > 64 or any(c.isspace() for c in username):
             raise StoreError("Identifiant invalide : 1 à 64 caractères, sans espace.")
         try:
-            with self._writing() as db:
-                cur = db.execute(
-                    "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?)",
-                    (username, password_hash, int(is_admin), _now()),
-                )
-        except sqlite3.IntegrityError as exc:
+            with self.db.write() as conn:
+                user_id = conn.execute(
+                    T.users.insert()
+                    .values(username=username, password_hash=password_hash, is_admin=is_admin, created_at=now())
+                    .returning(T.users.c.id)
+                ).scalar_one()
+        except sa.exc.IntegrityError as exc:
             raise StoreError(f"L'utilisateur « {username} » existe déjà.") from exc
-        return User(int(cur.lastrowid or 0), username, is_admin, False, password_hash)
+        return User(int(user_id), username, is_admin, False, password_hash)
+
+    def _one_user(self, where: sa.ColumnElement[bool]) -> User | None:
+        with self.db.read() as conn:
+            return _user(conn.execute(sa.select(*_USER).where(where)).first())
 
     def get_user(self, username: str) -> User | None:
-        row = self.db.execute(f"SELECT {self._USER_COLUMNS} FROM users WHERE username = ?", (username,)).fetchone()
-        return self._user(row)
+        return self._one_user(T.users.c.username == username)
 
     def get_user_by_id(self, user_id: int) -> User | None:
-        row = self.db.execute(f"SELECT {self._USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
-        return self._user(row)
+        return self._one_user(T.users.c.id == user_id)
 
     def users(self) -> list[User]:
-        rows = self.db.execute(f"SELECT {self._USER_COLUMNS} FROM users ORDER BY username").fetchall()
-        return [u for u in map(self._user, rows) if u is not None]
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(*_USER).order_by(self._binary(T.users.c.username))).all()
+        return [u for u in map(_user, rows) if u is not None]
 
     def count_users(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM users").fetchone()[0])
+        with self.db.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(T.users)).scalar_one())
 
-    def _require_user(self, username: str) -> User:
-        user = self.get_user(username)
-        if user is None:
-            raise NotFoundError(f"L'utilisateur « {username} » n'existe pas.")
-        return user
+    def _update_user(self, username: str, **values: Any) -> None:
+        with self.db.write() as conn:
+            if not conn.execute(T.users.update().where(T.users.c.username == username).values(**values)).rowcount:
+                raise NotFoundError(f"L'utilisateur « {username} » n'existe pas.")
 
     def set_password(self, username: str, password_hash: str) -> None:
-        user = self._require_user(username)
-        with self._writing() as db:
-            db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user.id))
+        self._update_user(username, password_hash=password_hash)
 
     def set_user_disabled(self, username: str, disabled: bool) -> None:
-        user = self._require_user(username)
-        with self._writing() as db:
-            db.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), user.id))
+        self._update_user(username, disabled=disabled)
 
     def delete_user(self, username: str) -> bool:
-        with self._writing() as db:
-            return db.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount > 0
+        with self.db.write() as conn:
+            return conn.execute(T.users.delete().where(T.users.c.username == username)).rowcount > 0
 
-    # -- API keys ----------------------------------------------------------------------------
+    # -- API keys ----------------------------------------------------------------------------------
     def add_api_key(self, user_id: int, name: str, prefix: str, key_hash: str) -> int:
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                (user_id, name, prefix, key_hash, _now()),
-            )
-        return int(cur.lastrowid or 0)
+        with self.db.write() as conn:
+            values = {"user_id": user_id, "name": name, "prefix": prefix, "key_hash": key_hash, "created_at": now()}
+            return int(conn.execute(T.api_keys.insert().values(values).returning(T.api_keys.c.id)).scalar_one())
 
     def user_for_key_hash(self, key_hash: str) -> tuple[User, int] | None:
-        row = self.db.execute(
-            "SELECT u.id, u.username, u.password_hash, u.is_admin, u.disabled, k.id FROM api_keys k"
-            " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND k.revoked = 0",
-            (key_hash,),
-        ).fetchone()
-        user = self._user(row[:5]) if row else None
+        k = T.api_keys.c
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(*_USER, k.id).join_from(T.api_keys, T.users).where(k.key_hash == key_hash, sa.not_(k.revoked))
+            ).first()
+        user = _user(row)
         return (user, int(row[5])) if user and row else None
 
     def api_keys(self, user_id: int) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT id, name, prefix, created_at, revoked FROM api_keys WHERE user_id = ? ORDER BY id", (user_id,)
-        ).fetchall()
-        return [{"id": r[0], "name": r[1], "prefix": r[2], "created_at": r[3], "revoked": bool(r[4])} for r in rows]
+        k = T.api_keys.c
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(k.id, k.name, k.prefix, k.created_at, k.revoked).where(k.user_id == user_id).order_by(k.id)
+            ).all()
+        return [{**r._asdict(), "revoked": bool(r.revoked)} for r in rows]
 
     def revoke_api_key(self, user_id: int, key_id: int) -> bool:
-        with self._writing() as db:
-            cur = db.execute("UPDATE api_keys SET revoked = 1 WHERE id = ? AND user_id = ?", (key_id, user_id))
-        return cur.rowcount > 0
+        k = T.api_keys.c
+        with self.db.write() as conn:
+            return (
+                conn.execute(
+                    T.api_keys.update().where(k.id == key_id, k.user_id == user_id).values(revoked=True)
+                ).rowcount
+                > 0
+            )
 
-    # -- grants ------------------------------------------------------------------------------
+    # -- grants ------------------------------------------------------------------------------------
     def set_grant(self, user_id: int, collection: str, role: str | None) -> None:
         if role not in (None, "reader", "editor"):
             raise StoreError(f"Rôle inconnu : {role} (lecteur « reader » ou éditeur « editor »).")
-        with self._writing() as db:
+        g = T.grants.c
+        with self.db.write() as conn:
             if role is None:
-                db.execute("DELETE FROM grants WHERE user_id = ? AND collection = ?", (user_id, collection))
-            else:
-                db.execute(
-                    "INSERT INTO grants (user_id, collection, role) VALUES (?, ?, ?)"
-                    " ON CONFLICT (user_id, collection) DO UPDATE SET role = excluded.role",
-                    (user_id, collection, role),
+                conn.execute(T.grants.delete().where(g.user_id == user_id, g.collection == collection))
+                return
+            insert = self._upsert(T.grants).values(user_id=user_id, collection=collection, role=role)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["user_id", "collection"], set_={"role": insert.excluded.role}
                 )
+            )
 
     def grants(self, user_id: int) -> dict[str, str]:
-        rows = self.db.execute("SELECT collection, role FROM grants WHERE user_id = ?", (user_id,)).fetchall()
+        g = T.grants.c
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(g.collection, g.role).where(g.user_id == user_id)).all()
         return {r[0]: r[1] for r in rows}
 
-    # -- assistants --------------------------------------------------------------------------
-    _ASSISTANT_COLUMNS = (
-        "name, title, collections, instructions, examples, settings, created_by, created_at, updated_at"
-    )
-
-    @staticmethod
-    def _assistant(row: Sequence[Any]) -> Assistant:
-        return Assistant(
-            name=row[0],
-            title=row[1],
-            collections=json.loads(row[2]),
-            instructions=row[3],
-            examples=json.loads(row[4]),
-            settings=json.loads(row[5]),
-            created_by=row[6],
-            created_at=row[7],
-            updated_at=row[8],
-        )
-
+    # -- assistants --------------------------------------------------------------------------------
     def put_assistant(self, assistant: Assistant) -> Assistant:
         """Create the assistant, or replace the one of the same name."""
-        now = _now()
-        with self._writing() as db:
-            db.execute(
-                "INSERT INTO assistants (name, title, collections, instructions, examples, settings, created_by,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                " title = excluded.title, collections = excluded.collections, instructions = excluded.instructions,"
-                " examples = excluded.examples, settings = excluded.settings, updated_at = excluded.updated_at",
-                (
-                    assistant.name,
-                    assistant.title,
-                    json.dumps(assistant.collections, ensure_ascii=False),
-                    assistant.instructions,
-                    json.dumps(assistant.examples, ensure_ascii=False),
-                    json.dumps(assistant.settings, ensure_ascii=False),
-                    assistant.created_by,
-                    now,
-                    now,
-                ),
-            )
-        stored = self.get_assistant(assistant.name)
-        assert stored is not None
-        return stored
+        stamp = now()
+        insert = self._upsert(T.assistants).values(
+            name=assistant.name,
+            title=assistant.title,
+            collections=list(assistant.collections),
+            instructions=assistant.instructions,
+            examples=list(assistant.examples),
+            settings=dict(assistant.settings),
+            created_by=assistant.created_by,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        replaced = ("title", "collections", "instructions", "examples", "settings", "updated_at")
+        with self.db.write() as conn:
+            row = conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["name"], set_={c: insert.excluded[c] for c in replaced}
+                ).returning(*_ASSISTANT)
+            ).one()
+        return _assistant(row)
 
     def get_assistant(self, name: str) -> Assistant | None:
-        row = self.db.execute(f"SELECT {self._ASSISTANT_COLUMNS} FROM assistants WHERE name = ?", (name,)).fetchone()
-        return self._assistant(row) if row else None
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(*_ASSISTANT).where(T.assistants.c.name == name)).first()
+        return _assistant(row) if row else None
 
     def assistants(self) -> list[Assistant]:
-        rows = self.db.execute(f"SELECT {self._ASSISTANT_COLUMNS} FROM assistants ORDER BY title").fetchall()
-        return [self._assistant(r) for r in rows]
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(*_ASSISTANT).order_by(self._binary(T.assistants.c.title))).all()
+        return [_assistant(r) for r in rows]
 
     def delete_assistant(self, name: str) -> bool:
-        with self._writing() as db:
-            return db.execute("DELETE FROM assistants WHERE name = ?", (name,)).rowcount > 0
+        with self.db.write() as conn:
+            return conn.execute(T.assistants.delete().where(T.assistants.c.name == name)).rowcount > 0
 
-    # -- audit -------------------------------------------------------------------------------
+    # -- audit -------------------------------------------------------------------------------------
     def append_audit(self, entry: dict[str, Any]) -> int:
         """Append one row to the audit log (no row is ever updated or deleted: triggers)."""
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO audit (at, username, action, assistant, collections, question, answer_id, sources,"
-                " footprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.get("at") or _now(),
-                    entry.get("username"),
-                    entry["action"],
-                    entry.get("assistant"),
-                    json.dumps(entry.get("collections", []), ensure_ascii=False),
-                    entry.get("question"),
-                    entry.get("answer_id"),
-                    json.dumps(entry.get("sources", []), ensure_ascii=False),
-                    json.dumps(entry.get("footprint", {})),
-                    json.dumps(entry.get("detail", {}), ensure_ascii=False),
-                ),
-            )
-        return int(cur.lastrowid or 0)
+        values = {
+            "at": entry.get("at") or now(),
+            "username": entry.get("username"),
+            "action": entry["action"],
+            "assistant": entry.get("assistant"),
+            "collections": entry.get("collections", []),
+            "question": entry.get("question"),
+            "answer_id": entry.get("answer_id"),
+            "sources": entry.get("sources", []),
+            "footprint": entry.get("footprint", {}),
+            "detail": entry.get("detail", {}),
+        }
+        with self.db.write() as conn:
+            return int(conn.execute(T.audit.insert().values(values).returning(T.audit.c.id)).scalar_one())
 
     def audit_entries(self, since_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT {', '.join(AUDIT_FIELDS)} FROM audit WHERE id > ? ORDER BY id"
-        params: tuple[Any, ...] = (since_id,)
-        if limit is not None:
-            sql += " LIMIT ?"
-            params += (limit,)
-        out = []
-        for row in self.db.execute(sql, params).fetchall():
-            d = dict(zip(AUDIT_FIELDS, row, strict=True))
-            for key in ("collections", "sources", "footprint", "detail"):
-                d[key] = json.loads(d[key])
-            out.append(d)
-        return out
+        query = sa.select(*(T.audit.c[f] for f in AUDIT_FIELDS)).where(T.audit.c.id > since_id).order_by(T.audit.c.id)
+        with self.db.read() as conn:
+            return [r._asdict() for r in conn.execute(query if limit is None else query.limit(limit))]
 
-    # -- answers and feedback ----------------------------------------------------------------
+    # -- answers and feedback ----------------------------------------------------------------------
+    def record_answer(self, record: dict[str, Any]) -> int:
+        """Store one answer with its citations and footprint; returns its id."""
+        values = {key: record.get(key) for key in ("collection", "question", "answer", "mode", "model", "username")}
+        values |= {
+            "created_at": now(),
+            "abstained": bool(record["abstained"]),
+            "confidence": float(record["confidence"]),
+            "citations": record["citations"],
+            "footprint": record["footprint"],
+            "assistant": record.get("assistant"),
+        }
+        with self.db.write() as conn:
+            return int(conn.execute(T.answers.insert().values(values).returning(T.answers.c.id)).scalar_one())
+
+    def answers(self, collection: str | None = None) -> list[dict[str, Any]]:
+        a = T.answers.c
+        query = sa.select(*(a[n] for n in _ANSWER), a.citations, a.footprint).order_by(a.id)
+        with self.db.read() as conn:
+            rows = conn.execute(query.where(a.collection == collection) if collection else query)
+            return [{**r._asdict(), "abstained": bool(r.abstained)} for r in rows]
+
     def answer(self, answer_id: int) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT id, created_at, collection, question, answer, abstained, mode, model, citations, username,"
-            " assistant FROM answers WHERE id = ?",
-            (answer_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        keys = ("id", "created_at", "collection", "question", "answer", "abstained", "mode", "model", "citations")
-        d = dict(zip(keys, row[:9], strict=True))
-        d["citations"] = json.loads(d["citations"])
-        d["abstained"] = bool(d["abstained"])
-        d["username"], d["assistant"] = row[9], row[10]
-        return d
+        a = T.answers.c
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(*(a[n] for n in _ANSWER if n != "confidence"), a.citations, a.username, a.assistant).where(
+                    a.id == answer_id
+                )
+            ).first()
+        return None if row is None else {**row._asdict(), "abstained": bool(row.abstained)}
 
     def add_feedback(
         self, answer_id: int, username: str | None, rating: int, comment: str = "", correction: str = ""
@@ -373,45 +258,52 @@ class ServiceTables:
             raise NotFoundError(f"La réponse {answer_id} n'existe pas.")
         cited = sorted({int(c["passage_id"]) for c in answer["citations"] if int(c["passage_id"]) > 0})
         column = "up" if rating > 0 else "down"
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO feedback (answer_id, username, rating, comment, correction, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (answer_id, username, rating, comment, correction, _now()),
-            )
+        votes = T.passage_votes
+        with self.db.write() as conn:
+            feedback_id = conn.execute(
+                T.feedback.insert()
+                .values(
+                    answer_id=answer_id,
+                    username=username,
+                    rating=rating,
+                    comment=comment,
+                    correction=correction,
+                    created_at=now(),
+                )
+                .returning(T.feedback.c.id)
+            ).scalar_one()
             for collection in answer["collection"].split(","):
                 for chunk_id in cited:
-                    db.execute(
-                        f"INSERT INTO passage_votes (chunk_id, collection, {column}) VALUES (?, ?, 1)"
-                        f" ON CONFLICT (collection, chunk_id) DO UPDATE SET {column} = {column} + 1",
-                        (chunk_id, collection),
+                    insert = self._upsert(votes).values(chunk_id=chunk_id, collection=collection, **{column: 1})
+                    conn.execute(
+                        insert.on_conflict_do_update(
+                            index_elements=["collection", "chunk_id"], set_={column: votes.c[column] + 1}
+                        )
                     )
-        return int(cur.lastrowid or 0)
+        return int(feedback_id)
 
     def feedback(self, answer_id: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, answer_id, username, rating, comment, correction, created_at FROM feedback"
-        rows = self.db.execute(
-            sql + (" WHERE answer_id = ?" if answer_id is not None else "") + " ORDER BY id",
-            (answer_id,) if answer_id is not None else (),
-        ).fetchall()
-        keys = ("id", "answer_id", "username", "rating", "comment", "correction", "created_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        f = T.feedback.c
+        query = sa.select(f.id, f.answer_id, f.username, f.rating, f.comment, f.correction, f.created_at).order_by(f.id)
+        with self.db.read() as conn:
+            rows = conn.execute(query if answer_id is None else query.where(f.answer_id == answer_id))
+            return [r._asdict() for r in rows]
 
     def passage_votes(self, collection: str) -> dict[int, tuple[int, int]]:
-        rows = self.db.execute(
-            "SELECT chunk_id, up, down FROM passage_votes WHERE collection = ?", (collection,)
-        ).fetchall()
+        v = T.passage_votes.c
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(v.chunk_id, v.up, v.down).where(v.collection == collection)).all()
         return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def feedback_version(self) -> int:
         """Moves whenever feedback or a correction is added or validated (cache key)."""
-        row = self.db.execute(
-            "SELECT (SELECT coalesce(max(id), 0) FROM feedback),"
-            " (SELECT count(*) FROM corrections WHERE validated_at IS NOT NULL)"
-        ).fetchone()
+        latest = sa.select(sa.func.coalesce(sa.func.max(T.feedback.c.id), 0)).scalar_subquery()
+        validated = sa.select(sa.func.count()).where(T.corrections.c.validated_at.is_not(None)).scalar_subquery()
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(latest, validated)).one()
         return int(row[0]) * 1_000_003 + int(row[1])
 
-    # -- corrections -------------------------------------------------------------------------
+    # -- corrections -------------------------------------------------------------------------------
     def add_correction(
         self,
         collection: str,
@@ -422,130 +314,83 @@ class ServiceTables:
         author: str | None,
         validated_by: str | None = None,
     ) -> int:
-        blob = None if embedding is None else np.ascontiguousarray(embedding, dtype=np.float32).tobytes()
-        now = _now()
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO corrections (collection, question, text, embedding, feedback_id, author, validated_by,"
-                " validated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    collection,
-                    question,
-                    text,
-                    blob,
-                    feedback_id,
-                    author,
-                    validated_by,
-                    now if validated_by else None,
-                    now,
-                ),
-            )
-        return int(cur.lastrowid or 0)
-
-    _CORRECTION_COLUMNS = "id, collection, question, text, embedding, author, validated_by, validated_at"
-
-    @staticmethod
-    def _correction(row: Sequence[Any]) -> Correction:
-        vec = None if row[4] is None else np.frombuffer(row[4], dtype=np.float32)
-        return Correction(row[0], row[1], row[2], row[3], vec, row[5], row[6], row[7])
+        stamp = now()
+        values = {
+            "collection": collection,
+            "question": question,
+            "text": text,
+            "embedding": embedding,
+            "feedback_id": feedback_id,
+            "author": author,
+            "validated_by": validated_by,
+            "validated_at": stamp if validated_by else None,
+            "created_at": stamp,
+        }
+        with self.db.write() as conn:
+            return int(conn.execute(T.corrections.insert().values(values).returning(T.corrections.c.id)).scalar_one())
 
     def validate_correction(self, correction_id: int, validated_by: str) -> Correction:
-        with self._writing() as db:
-            cur = db.execute(
-                "UPDATE corrections SET validated_by = ?, validated_at = ? WHERE id = ?",
-                (validated_by, _now(), correction_id),
-            )
-        if cur.rowcount == 0:
+        c = T.corrections.c
+        with self.db.write() as conn:
+            row = conn.execute(
+                T.corrections.update()
+                .where(c.id == correction_id)
+                .values(validated_by=validated_by, validated_at=now())
+                .returning(*_CORRECTION)
+            ).first()
+        if row is None:
             raise NotFoundError(f"La correction {correction_id} n'existe pas.")
-        row = self.db.execute(
-            f"SELECT {self._CORRECTION_COLUMNS} FROM corrections WHERE id = ?", (correction_id,)
-        ).fetchone()
-        return self._correction(row)
+        return _correction(row)
 
     def corrections(self, collection: str, validated_only: bool = True) -> list[Correction]:
-        sql = f"SELECT {self._CORRECTION_COLUMNS} FROM corrections WHERE collection = ?"
-        if validated_only:
-            sql += " AND validated_at IS NOT NULL"
-        return [self._correction(r) for r in self.db.execute(sql + " ORDER BY id", (collection,)).fetchall()]
+        c = T.corrections.c
+        query = sa.select(*_CORRECTION).where(c.collection == collection).order_by(c.id)
+        with self.db.read() as conn:
+            rows = conn.execute(query.where(c.validated_at.is_not(None)) if validated_only else query).all()
+        return [_correction(r) for r in rows]
 
     def all_corrections(self) -> list[Correction]:
-        rows = self.db.execute(f"SELECT {self._CORRECTION_COLUMNS} FROM corrections ORDER BY id").fetchall()
-        return [self._correction(r) for r in rows]
+        with self.db.read() as conn:
+            return [_correction(r) for r in conn.execute(sa.select(*_CORRECTION).order_by(T.corrections.c.id))]
 
-    # -- documents (citation view) -----------------------------------------------------------
-    def document_text(self, collection: str, key: str) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT d.key, d.title, d.source, d.url, d.mime, d.metadata, d.text, d.ingested_at FROM documents d"
-            " JOIN collections c ON c.id = d.collection_id WHERE c.name = ? AND d.key = ?",
-            (collection, key),
-        ).fetchone()
-        if row is None:
-            return None
-        keys = ("key", "title", "source", "url", "mime", "metadata", "text", "ingested_at")
-        d = dict(zip(keys, row, strict=True))
-        d["metadata"] = json.loads(d["metadata"])
-        d["collection"] = collection
-        return d
-
-    # -- evaluations and footprint -----------------------------------------------------------
+    # -- evaluations and footprint -----------------------------------------------------------------
     def record_evaluation(self, collection: str, kind: str, questions: str, metrics: dict[str, Any]) -> int:
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO evaluations (at, collection, kind, questions, metrics) VALUES (?, ?, ?, ?, ?)",
-                (_now(), collection, kind, questions, json.dumps(metrics, ensure_ascii=False)),
-            )
-        return int(cur.lastrowid or 0)
+        values = {"at": now(), "collection": collection, "kind": kind, "questions": questions, "metrics": metrics}
+        with self.db.write() as conn:
+            return int(conn.execute(T.evaluations.insert().values(values).returning(T.evaluations.c.id)).scalar_one())
 
     def evaluations(self, collection: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, at, collection, kind, questions, metrics FROM evaluations"
-        rows = self.db.execute(
-            sql + (" WHERE collection = ?" if collection else "") + " ORDER BY id", (collection,) if collection else ()
-        ).fetchall()
-        keys = ("id", "at", "collection", "kind", "questions", "metrics")
-        out = [dict(zip(keys, r, strict=True)) for r in rows]
-        for d in out:
-            d["metrics"] = json.loads(d["metrics"])
-        return out
+        e = T.evaluations.c
+        query = sa.select(e.id, e.at, e.collection, e.kind, e.questions, e.metrics).order_by(e.id)
+        with self.db.read() as conn:
+            return [r._asdict() for r in conn.execute(query.where(e.collection == collection) if collection else query)]
 
     def answer_footprints(self) -> list[dict[str, Any]]:
         """Every answer's date, collection(s), assistant, mode and footprint (for totals)."""
-        rows = self.db.execute(
-            "SELECT created_at, collection, assistant, mode, model, abstained, footprint FROM answers ORDER BY id"
-        ).fetchall()
-        keys = ("created_at", "collection", "assistant", "mode", "model", "abstained", "footprint")
-        out = [dict(zip(keys, r, strict=True)) for r in rows]
-        for d in out:
-            d["footprint"] = json.loads(d["footprint"])
-            d["abstained"] = bool(d["abstained"])
-        return out
+        a = T.answers.c
+        query = sa.select(a.created_at, a.collection, a.assistant, a.mode, a.model, a.abstained, a.footprint)
+        with self.db.read() as conn:
+            return [{**r._asdict(), "abstained": bool(r.abstained)} for r in conn.execute(query.order_by(a.id))]
 
-    # -- ingestion jobs ----------------------------------------------------------------------
+    # -- ingestion jobs ----------------------------------------------------------------------------
     def create_job(self, collection: str, username: str | None, total: int) -> int:
-        now = _now()
-        with self._writing() as db:
-            cur = db.execute(
-                "INSERT INTO jobs (collection, username, status, total, created_at, updated_at)"
-                " VALUES (?, ?, 'pending', ?, ?, ?)",
-                (collection, username, total, now, now),
-            )
-        return int(cur.lastrowid or 0)
+        stamp = now()
+        values: dict[str, Any] = {"collection": collection, "username": username, "status": "pending", "total": total}
+        values |= {"report": {}, "created_at": stamp, "updated_at": stamp}
+        with self.db.write() as conn:
+            return int(conn.execute(T.jobs.insert().values(values).returning(T.jobs.c.id)).scalar_one())
 
     def update_job(self, job_id: int, *, status: str, done: int, report: dict[str, Any] | None = None) -> None:
-        with self._writing() as db:
-            db.execute(
-                "UPDATE jobs SET status = ?, done = ?, report = coalesce(?, report), updated_at = ? WHERE id = ?",
-                (status, done, None if report is None else json.dumps(report, ensure_ascii=False), _now(), job_id),
-            )
+        values: dict[str, Any] = {"status": status, "done": done, "updated_at": now()}
+        if report is not None:
+            values["report"] = report
+        with self.db.write() as conn:
+            conn.execute(T.jobs.update().where(T.jobs.c.id == job_id).values(values))
 
     def job(self, job_id: int) -> dict[str, Any] | None:
-        row = self.db.execute(
-            "SELECT id, collection, username, status, total, done, report, created_at, updated_at FROM jobs"
-            " WHERE id = ?",
-            (job_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        keys = ("id", "collection", "username", "status", "total", "done", "report", "created_at", "updated_at")
-        d = dict(zip(keys, row, strict=True))
-        d["report"] = json.loads(d["report"])
-        return d
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(T.jobs).where(T.jobs.c.id == job_id)).first()
+        return None if row is None else row._asdict()
+
+
+__all__ = ["AUDIT_FIELDS", "Assistant", "Correction", "ServiceTables", "User"]

@@ -1,0 +1,128 @@
+"""What the store hands out: plain records, independent of the backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from socle.models import Chunk, Document
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    documents: int
+    chunks: int
+    embedder: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    key: str
+    title: str
+    source: str
+    url: str | None
+    chunks: int
+    content_hash: str
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with the provenance needed to build a Passage."""
+
+    chunk_id: int
+    document_id: int
+    document_key: str
+    document_title: str
+    source: str
+    url: str | None
+    text: str
+    start: int
+    end: int
+    headings: tuple[str, ...]
+    page: int | None
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """What the in-memory search indexes of one collection are built from.
+
+    Chunks come grouped by document (ascending document id, then chunk order); documents
+    in ascending id, the same order as the chunk groups.
+    """
+
+    chunk_ids: np.ndarray  # int64 (n,)
+    document_ids: np.ndarray  # int64 (n,) document of each chunk
+    vectors: np.ndarray  # float32 (n, dim), L2-normalised; zeros where no vector was stored
+    chunk_terms: list[np.ndarray]  # int32 term ids of each chunk
+    doc_ids: np.ndarray  # int64 (D,)
+    doc_terms: list[np.ndarray]  # int32 term ids of each whole document
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored: rebuilt :class:`Document`, its chunks, and bookkeeping."""
+
+    document: Document
+    chunks: list[Chunk]
+    content_hash: str
+    ingested_at: str
+    structured: bool  # False for documents stored before block layouts were kept
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    is_admin: bool
+    disabled: bool
+    password_hash: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class Assistant:
+    """One assistant: instructions and the collections it may read."""
+
+    name: str  # identifier (the `model` of the OpenAI-compatible API)
+    title: str
+    collections: list[str]
+    instructions: str = ""
+    examples: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    created_by: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Correction:
+    id: int
+    collection: str
+    question: str
+    text: str
+    embedding: np.ndarray | None
+    author: str | None
+    validated_by: str | None
+    validated_at: str | None
+
+
+AUDIT_FIELDS = (
+    "id",
+    "at",
+    "username",
+    "action",
+    "assistant",
+    "collections",
+    "question",
+    "answer_id",
+    "sources",
+    "footprint",
+    "detail",
+)
+
+__all__ = ["AUDIT_FIELDS", "Assistant", "ChunkRecord", "CollectionInfo", "Correction", "DocumentInfo", "IndexData"]
+__all__ += ["StoredDocument", "User"]
