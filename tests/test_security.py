@@ -164,6 +164,54 @@ def test_a_reader_probing_other_collections_is_audited_within_a_bound(env: Env, 
     assert not any("secret" in json.dumps(r["detail"]) and r["action"] != "refused" for r in rows)
 
 
+# -- Medium 2: sessions ---------------------------------------------------------------------------
+def _stolen(server: str, cookie: str) -> int:
+    """What a copy of the session cookie, replayed from elsewhere, opens (200: the home page)."""
+    with httpx.Client(base_url=server, timeout=60, cookies={"socle_session": cookie}) as thief:
+        return thief.get("/", follow_redirects=False).status_code
+
+
+def test_a_copied_session_cookie_dies_at_logout_and_at_a_password_change(env: Env, server: str) -> None:
+    from click.testing import CliRunner
+
+    from socle.cli import cli
+
+    with httpx.Client(base_url=server, timeout=60) as http:
+        token = login(http, "alice")
+        cookie = http.cookies["socle_session"]
+        assert _stolen(server, cookie) == 200
+        assert http.post("/deconnexion", data={"csrf": token}, follow_redirects=False).status_code == 303
+        assert _stolen(server, cookie) in (302, 303, 401)  # back to the login page
+        # Two browsers, then « socle users passwd »: both sessions and the API keys end.
+        login(http, "alice")
+        first = http.cookies["socle_session"]
+        with httpx.Client(base_url=server, timeout=60) as other:
+            login(other, "alice")
+            second = other.cookies["socle_session"]
+        listed = CliRunner().invoke(cli, ["--db", env.settings.db, "users", "sessions", "alice"])
+        assert listed.exit_code == 0 and listed.output.count("alice") == 2 and "127.0.0.1" in listed.output
+        key = env.keys["alice"]
+        assert httpx.get(server + "/v1/assistants", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        result = CliRunner().invoke(
+            cli, ["--db", env.settings.db, "users", "passwd", "alice"], input="Nouveau-Secret-2026!\n"
+        )
+        assert result.exit_code == 0 and "2 session(s) fermée(s), 1 clé(s) d'API révoquée(s)" in result.output
+        assert _stolen(server, first) != 200 and _stolen(server, second) != 200
+        assert httpx.get(server + "/v1/assistants", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    rows = [r for r in env.service.store.audit_entries() if r["action"] == "user_passwd"]
+    assert rows[-1]["detail"] == {"user": "alice", "sessions_ended": 2, "keys_revoked": 1}
+
+
+def test_an_idle_session_expires(tmp_path: Path, demo_store, embedder) -> None:  # type: ignore[no-untyped-def]
+    env = make_env(tmp_path, demo_store, embedder, session_idle_minutes=0.02)  # 1.2 s
+    with running_server(env.app) as url, httpx.Client(base_url=url, timeout=60) as http:
+        login(http, "alice")
+        assert http.get("/", follow_redirects=False).status_code == 200
+        time.sleep(1.5)
+        assert http.get("/", follow_redirects=False).status_code != 200
+    assert env.service.store.sessions() == []  # ended, not merely refused
+
+
 # -- Low 8: login throttling --------------------------------------------------------------------
 def _login_attempt(http: httpx.Client, username: str, password: str, headers: dict[str, str] | None = None) -> int:
     page = http.get("/connexion")
@@ -200,3 +248,30 @@ def test_web_forms_share_the_per_user_request_limit(tmp_path: Path, demo_store, 
             for _ in range(8)
         ]
         assert 429 in codes and codes[0] != 429, codes
+
+
+# -- Info 14: a tamper-evident audit log --------------------------------------------------------------
+def test_audit_verify_tells_an_intact_log_from_an_altered_one(env: Env) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from socle.cli import cli
+
+    store = env.service.store
+    for n in range(3):
+        store.append_audit({"username": "alice", "action": "ask", "question": f"Question {n} ?"})
+    runner = CliRunner()
+    intact = runner.invoke(cli, ["--db", env.settings.db, "audit", "verify"])
+    assert intact.exit_code == 0 and "Journal intact" in intact.output, intact.output
+    last = store.audit_entries()[-1]["id"]
+    assert f"Dernière ligne {last}" in intact.output
+    # Someone with the database file lifts the trigger and rewrites a question.
+    db = sqlite3.connect(env.settings.db)
+    db.execute("DROP TRIGGER audit_no_update")
+    db.execute("UPDATE audit SET question = 'rien' WHERE id = ?", (last - 1,))
+    db.commit()
+    db.close()
+    altered = runner.invoke(cli, ["--db", env.settings.db, "audit", "verify", "--json"])
+    assert altered.exit_code != 0 and json.loads(altered.output.splitlines()[0])["broken_at"] == last - 1
+    assert "Journal altéré : la ligne" in altered.output

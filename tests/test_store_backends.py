@@ -379,6 +379,63 @@ def test_audit_is_append_only(store: Store) -> None:
     assert len(store.audit_entries()) == 2
 
 
+def test_audit_chain_shows_a_changed_or_deleted_row(store: Store) -> None:
+    """Issue 15, item 14: someone with the database file can lift the triggers; the chain still
+    tells. Values that PostgreSQL stores differently (NUL, integers in JSON) hash the same."""
+    ids = [
+        store.append_audit({"action": "ask", "question": f"Question\x00 {n} ?", "detail": {"k": n, "x": 1.5}})
+        for n in range(5)
+    ]
+    report = store.verify_audit()
+    assert report["rows"] == 5 and report["broken_at"] is None and report["last_id"] == ids[-1]
+    if store.backend == "sqlite":
+        lift, restore = "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete", ""
+    else:
+        lift = restore = "ALTER TABLE audit {} TRIGGER audit_no_update_delete"
+        lift, restore = lift.format("DISABLE"), restore.format("ENABLE")
+    for statement in lift.split(";"):
+        raw_execute(store, statement)
+    raw_execute(store, f"UPDATE audit SET question = 'autre chose' WHERE id = {ids[2]}")
+    assert store.verify_audit()["broken_at"] == ids[2]
+    raw_execute(store, f"DELETE FROM audit WHERE id IN ({ids[1]}, {ids[2]})")
+    assert store.verify_audit()["broken_at"] == ids[3]  # the row after the deleted ones
+    if restore:
+        raw_execute(store, restore)
+
+
+def test_sessions_end_at_logout_password_change_and_disabling(store: Store) -> None:
+    """Issue 15, item 2: server-side sessions, revocable, listed, with an idle expiry."""
+    alice, bob = store.create_user("alice", "h1"), store.create_user("bob", "h2")
+    store.add_api_key(alice.id, "script", "sk-a", "key-a")
+    store.create_session(alice.id, "s1", "127.0.0.1", "Firefox")
+    store.create_session(alice.id, "s2", None, None)
+    store.create_session(bob.id, "s3", None, "x" * 500)
+    assert [s["username"] for s in store.sessions()] == ["alice", "alice", "bob"]
+    assert len(store.sessions()[2]["agent"]) == 200
+    user = store.session_user("s1", 3600)
+    assert user is not None and user.username == "alice"
+    assert store.session_user("inconnu", 3600) is None
+    assert store.session_user("s2", -1) is None and store.session_user("s2", 3600) is None  # idle: ended
+    assert store.end_sessions(token_hash="s3") == 1 and store.session_user("s3", 3600) is None
+    # A new password ends every session and revokes the keys, unless they are kept.
+    store.create_session(alice.id, "s4", None, None)
+    assert store.set_password("alice", "h9") == (2, 1)
+    assert store.session_user("s1", 3600) is None and store.user_for_key_hash("key-a") is None
+    store.add_api_key(alice.id, "script", "sk-b", "key-b")
+    store.create_session(alice.id, "s5", None, None)
+    assert store.set_password("alice", "h10", end_keys=False) == (1, 0)
+    assert store.user_for_key_hash("key-b") is not None
+    # Disabling ends them too; re-enabling gives back nothing that was ended.
+    store.create_session(alice.id, "s6", None, None)
+    assert store.set_user_disabled("alice", True) == (1, 1)
+    assert store.set_user_disabled("alice", False) == (0, 0)
+    assert store.session_user("s6", 3600) is None and store.user_for_key_hash("key-b") is None
+    store.create_session(bob.id, "s7", None, None)
+    assert store.end_sessions(user_id=bob.id) == 1 and store.sessions() == []
+    with pytest.raises(NotFoundError):
+        store.set_password("personne", "h")
+
+
 def test_feedback_and_passage_votes(store: Store) -> None:
     answer_id = store.record_answer(answer_record("rh,musee", (7, 8)))
     v0 = store.feedback_version()
@@ -529,7 +586,7 @@ def test_postgres_migrations_concurrent_start(pg_url: str) -> None:
         t.join()
     assert not errors, errors
     applied = sorted(name for s in stores for name in s.applied_now)
-    assert applied == ["0001", "0002"]  # each applied by exactly one worker
+    assert applied == ["0001", "0002", "0003"]  # each applied by exactly one worker
     assert all(s.revision() == HEAD for s in stores)
     for s in stores:
         s.close()
@@ -691,14 +748,14 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
 
     from socle.cli import cli
 
-    revisions = ["0001", "0002"]
+    revisions = ["0001", "0002", "0003"]
 
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", pg_url, "db", "status", "--json"])
     assert result.exit_code == 0, result.output
     assert __import__("json").loads(result.stdout)["pending"] == revisions
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
-    assert result.exit_code == 0 and "2 migration(s) appliquée(s)" in result.output
+    assert result.exit_code == 0 and "3 migration(s) appliquée(s)" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
     assert "déjà à jour" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "status"])

@@ -93,7 +93,7 @@ def schema_differences(store: Store) -> list[Any]:
 def test_release_0_1_database_upgrades_in_place(old_url: str) -> None:
     store = open_store(old_url)
     try:
-        assert store.applied_now == ["0002"] and store.revision() == HEAD  # 0.1 is stamped 0001
+        assert store.applied_now == ["0002", "0003"] and store.revision() == HEAD  # 0.1 is stamped 0001
         assert schema_differences(store) == []
         # Everything 0.1 wrote reads back through the new code.
         assert {c.name for c in store.collections()} == set(MANIFEST["collections"])
@@ -131,6 +131,8 @@ def test_release_0_1_database_upgrades_in_place(old_url: str) -> None:
             (a["name"], a["collections"]) for a in MANIFEST["assistants"]
         ]
         assert len(store.audit_entries()) == MANIFEST["audit_rows"]
+        chain = store.verify_audit()  # the rows 0.1 wrote were chained by the upgrade
+        assert chain["rows"] == MANIFEST["audit_rows"] and chain["broken_at"] is None
         assert [(a["id"], a["abstained"]) for a in store.answers()] == [
             (a["id"], a["abstained"]) for a in MANIFEST["answers"]
         ]
@@ -150,6 +152,7 @@ def test_release_0_1_database_upgrades_in_place(old_url: str) -> None:
         store.close()
     again = open_store(old_url)
     assert again.applied_now == [] and len(again.audit_entries()) == MANIFEST["audit_rows"] + 1
+    assert again.verify_audit()["broken_at"] is None
     again.close()
 
 
@@ -158,7 +161,7 @@ def test_new_database_matches_the_schema(backend: str, request: pytest.FixtureRe
     url = str(tmp_path / "s.db") if backend == "sqlite" else new_database(request.getfixturevalue("pg_server"))
     store = open_store(url)
     try:
-        assert store.applied_now == ["0001", "0002"]
+        assert store.applied_now == ["0001", "0002", "0003"]
         assert schema_differences(store) == []
     finally:
         store.close()

@@ -67,6 +67,7 @@ class Settings:
     chat_max_message_chars: int = 4000  # characters in one of them
     chat_max_total_chars: int = 20000  # characters in all of them
     secure_cookies: bool = False  # set to true behind HTTPS
+    session_idle_minutes: float = 60.0  # a web session unused this long ends (and never lasts over 12 h)
     trusted_proxies: str = ""  # comma-separated addresses whose X-Forwarded-For is believed (none by default)
     # personal data protection (socle.privacy)
     privacy_mode: str = "anonymise"  # mode of new collections: anonymise, pseudonymise or off
@@ -88,6 +89,8 @@ class Settings:
         for name in ("max_body_kb", "chat_max_messages", "chat_max_message_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} doit être un entier positif.")
+        if self.session_idle_minutes <= 0:
+            raise ConfigError("session_idle_minutes doit être positif.")
         if self.chat_max_total_chars < self.chat_max_message_chars:
             raise ConfigError("chat_max_total_chars doit être au moins égal à chat_max_message_chars.")
         return self

@@ -150,20 +150,27 @@ def _user(store: Any, username: str) -> Any:
     return user
 
 
+def _ended(sessions: int, keys: int) -> str:
+    return f"{sessions} session(s) fermée(s), {keys} clé(s) d'API révoquée(s)."
+
+
 @users.command("passwd")
 @click.argument("username")
+@click.option("--garder-cles", "--keep-keys", "keep_keys", is_flag=True, help="Ne révoque pas ses clés d'API.")
 @click.pass_context
 @reports_errors
-def users_passwd(ctx: click.Context, username: str) -> None:
-    """Change le mot de passe d'un utilisateur."""
+def users_passwd(ctx: click.Context, username: str, keep_keys: bool) -> None:
+    """Change le mot de passe d'un utilisateur : ses sessions sont fermées et, sauf
+    --garder-cles, ses clés d'API révoquées (un mot de passe volé ne laisse rien d'ouvert)."""
     from socle.service.auth import hash_password
 
     store = _store(ctx)
     _user(store, username)
     password, generated = _new_password(True)
-    store.set_password(username, hash_password(password))
-    store.append_audit({"username": _operator(), "action": "user_passwd", "detail": {"user": username}})
-    click.echo("Mot de passe changé.")
+    sessions, keys = store.set_password(username, hash_password(password), end_keys=not keep_keys)
+    detail = {"user": username, "sessions_ended": sessions, "keys_revoked": keys}
+    store.append_audit({"username": _operator(), "action": "user_passwd", "detail": detail})
+    click.echo("Mot de passe changé ; " + _ended(sessions, keys))
     _show_password(password, generated)
 
 
@@ -195,12 +202,43 @@ def users_grant(ctx: click.Context, username: str, collection: str, role: str) -
 @click.pass_context
 @reports_errors
 def users_disable(ctx: click.Context, username: str, enable: bool) -> None:
-    """Désactive (ou réactive) un compte ; ses sessions et clés cessent de fonctionner."""
+    """Désactive (ou réactive) un compte ; ses sessions sont fermées et ses clés révoquées."""
     store = _store(ctx)
     _user(store, username)
-    store.set_user_disabled(username, not enable)
-    store.append_audit({"username": _operator(), "action": "user_enable" if enable else "user_disable"})
-    click.echo(f"Compte « {username} » {'réactivé' if enable else 'désactivé'}.")
+    sessions, keys = store.set_user_disabled(username, not enable)
+    detail = {"user": username, "sessions_ended": sessions, "keys_revoked": keys}
+    store.append_audit(
+        {"username": _operator(), "action": "user_enable" if enable else "user_disable", "detail": detail}
+    )
+    click.echo(f"Compte « {username} » {'réactivé' if enable else 'désactivé : ' + _ended(sessions, keys)}")
+
+
+@users.command("sessions")
+@click.argument("username", required=False)
+@click.pass_context
+@reports_errors
+def users_sessions(ctx: click.Context, username: str | None) -> None:
+    """Liste les sessions web ouvertes (de tous, ou de USERNAME)."""
+    store = _store(ctx)
+    rows = store.sessions(_user(store, username).id if username else None)
+    for s in rows:
+        click.echo(f"{s['id']}\t{s['username']}\touverte {s['created_at']}\tvue {s['seen_at']}\t{s['client'] or ''}")
+    if not rows:
+        click.echo("Aucune session ouverte.")
+
+
+@users.command("logout")
+@click.argument("username")
+@click.pass_context
+@reports_errors
+def users_logout(ctx: click.Context, username: str) -> None:
+    """Ferme toutes les sessions web de USERNAME (ses clés d'API restent valides)."""
+    store = _store(ctx)
+    ended = store.end_sessions(user_id=_user(store, username).id)
+    store.append_audit(
+        {"username": _operator(), "action": "user_logout", "detail": {"user": username, "sessions_ended": ended}}
+    )
+    click.echo(f"{ended} session(s) fermée(s).")
 
 
 @users.command("key")
@@ -445,6 +483,28 @@ def audit_export(ctx: click.Context, fmt: str, output: Path | None, since_id: in
             out.close()
     if output:
         click.echo(f"{len(rows)} ligne(s) écrite(s) dans {output}.", err=True)
+
+
+@audit.command("verify")
+@json_option
+@click.pass_context
+@reports_errors
+def audit_verify(ctx: click.Context, as_json: bool) -> None:
+    """Vérifie la chaîne du journal d'audit : chaque ligne porte l'empreinte de la précédente,
+    si bien qu'une ligne modifiée ou supprimée se voit. Notez ailleurs la dernière empreinte :
+    elle garantit aussi qu'aucune ligne n'a été retirée à la fin."""
+    report = _store(ctx).verify_audit()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    elif report["broken_at"] is None:
+        click.echo(f"Journal intact : {report['rows']} ligne(s) chaînée(s).")
+        if report["last_id"] is not None:
+            click.echo(f"Dernière ligne {report['last_id']}, empreinte {report['last_hash']}")
+    if report["broken_at"] is not None:
+        raise SocleError(
+            f"Journal altéré : la ligne {report['broken_at']} ne suit pas la précédente"
+            " (modifiée, ou une ligne avant elle supprimée). Comparez avec vos exports."
+        )
 
 
 def _private_text_file(path: Path) -> TextIO:

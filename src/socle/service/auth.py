@@ -55,6 +55,14 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_session(store: Store, user: User, client: str | None, agent: str | None) -> str:
+    """A new web session for ``user``: the random token goes into the (signed) cookie, only its
+    hash into the database, so that a stolen database opens no session."""
+    token = secrets.token_urlsafe(32)
+    store.create_session(user.id, hash_api_key(token), client, agent)
+    return token
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(12)
 

@@ -11,7 +11,7 @@ import secrets
 from fastapi import Request
 
 from socle.errors import SocleError
-from socle.service.auth import PermissionDenied, Principal, authenticate_key, principal_for
+from socle.service.auth import PermissionDenied, Principal, authenticate_key, hash_api_key, principal_for
 from socle.service.core import Service
 
 MAX_ID = 2**63 - 1  # ids are 64-bit integers in SQLite and PostgreSQL
@@ -50,11 +50,12 @@ def current_principal(request: Request) -> Principal | None:
         request.state.via_key = True
         request.scope[PRINCIPAL_KEY] = principal
         return principal
-    uid = request.session.get("uid")
-    if uid is None:
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         return None
-    user = service.store.get_user_by_id(int(uid))
-    if user is None or user.disabled:
+    idle = int(service.settings.session_idle_minutes * 60)
+    user = service.store.session_user(hash_api_key(token), idle)
+    if user is None:  # logged out, expired, password changed or account disabled
         request.session.clear()
         return None
     request.state.via_key = False

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile  # what request.form() yields (f
 from socle.errors import ConflictError, SocleError
 from socle.service.api import socle_extra
 from socle.service.assistant_file import parse_assistant_markdown
-from socle.service.auth import PermissionDenied, Principal, authenticate_password
+from socle.service.auth import PermissionDenied, Principal, authenticate_password, hash_api_key, new_session
 from socle.service.core import Service
 from socle.service.deps import (
     RateLimited,
@@ -121,13 +121,16 @@ def login(
         message = "Trop de tentatives : patientez une minute." if wait > 0 else "Identifiant ou mot de passe incorrect."
         return render(request, "login.html", None, status=401, error=message, username=username)
     request.session.clear()  # a new session at login (no fixation)
-    request.session["uid"] = principal.user.id
+    request.session["sid"] = new_session(service.store, principal.user, client, request.headers.get("user-agent"))
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/deconnexion")
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, service: Svc, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
+    token = request.session.get("sid")
+    if isinstance(token, str):  # ended in the database: a copy of the cookie opens nothing
+        service.store.end_sessions(token_hash=hash_api_key(token))
     request.session.clear()
     return RedirectResponse("/connexion", status_code=303)
 

@@ -108,6 +108,10 @@ class CorpusTables:
     def _dropped(self, conn: sa.Connection, cid: int) -> None:
         """Called in the transaction that removed a collection."""
 
+    def _lock(self, conn: sa.Connection, key: int) -> None:
+        """Serialise the writers of ``key`` until the end of the transaction (SQLite's write
+        transactions already are)."""
+
     # -- helpers ---------------------------------------------------------------------------------
     def _binary(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         """``column`` compared byte by byte (the same order on both backends)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,5 +127,28 @@ AUDIT_FIELDS = (
     "detail",
 )
 
+
+def _canonical(value: Any) -> Any:
+    """``value`` as both backends give it back: no NUL in text (PostgreSQL refuses it), numbers
+    as floats (jsonb may print a float as an integer), no NaN."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_canonical(k): _canonical(v) for k, v in value.items()}
+    return [_canonical(v) for v in value] if isinstance(value, list | tuple) else str(value)
+
+
+def audit_hash(previous: str, entry: dict[str, Any]) -> str:
+    """The hash of one audit row: SHA-256 of the previous row's hash and of the row's fields
+    (all but its id), so that changing or deleting a row breaks every hash after it."""
+    fields = {k: _canonical(entry.get(k)) for k in AUDIT_FIELDS if k != "id"}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+
+
 __all__ = ["AUDIT_FIELDS", "Assistant", "ChunkRecord", "CollectionInfo", "Correction", "DocumentInfo", "IndexData"]
-__all__ += ["StoredDocument", "User"]
+__all__ += ["StoredDocument", "User", "audit_hash"]

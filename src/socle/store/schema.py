@@ -24,7 +24,7 @@ from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 # The newest migration: a database at this revision needs no upgrade (checked without
 # loading Alembic, which keeps `socle` commands quick to start).
-HEAD = "0002"
+HEAD = "0003"
 
 
 class _PgVector(UserDefinedType[Any]):
@@ -202,7 +202,19 @@ audit = sa.Table(  # append-only: triggers refuse UPDATE and DELETE
     sa.Column("sources", Json, nullable=False),
     sa.Column("footprint", Json, nullable=False),
     sa.Column("detail", Json, nullable=False),
+    sa.Column("hash", sa.Text),  # chains the rows: socle.store.records.audit_hash
     sa.Index("audit_at", "at"),
+)
+sessions = sa.Table(  # web sessions: the cookie holds a random token, the database its SHA-256
+    "sessions",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("seen_at", sa.Text, nullable=False),
+    sa.Column("client", sa.Text),
+    sa.Column("agent", sa.Text),
 )
 feedback = sa.Table(
     "feedback",

@@ -4,6 +4,7 @@ implementation for both backends, mixed into :class:`socle.store.store.Store`.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 from socle.errors import NotFoundError, StoreError
 from socle.store import schema as T
 from socle.store.corpus import CorpusTables, now
-from socle.store.records import AUDIT_FIELDS, Assistant, Correction, User
+from socle.store.records import AUDIT_FIELDS, Assistant, Correction, User, audit_hash
+
+AUDIT_LOCK = 0x61756469  # advisory lock key of audit appends ("audi")
 
 _USER = (T.users.c.id, T.users.c.username, T.users.c.password_hash, T.users.c.is_admin, T.users.c.disabled)
 _ASSISTANT = [
@@ -84,16 +87,69 @@ class ServiceTables(CorpusTables):
         with self.db.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(T.users)).scalar_one())
 
-    def _update_user(self, username: str, **values: Any) -> None:
+    def _update_user(self, username: str, end_keys: bool, **values: Any) -> tuple[int, int]:
+        """Update the account and end all its sessions (and, with ``end_keys``, revoke its API
+        keys) in one transaction; returns (sessions ended, keys revoked)."""
         with self.db.write() as conn:
-            if not conn.execute(T.users.update().where(T.users.c.username == username).values(**values)).rowcount:
+            user_id = conn.execute(
+                T.users.update().where(T.users.c.username == username).values(**values).returning(T.users.c.id)
+            ).scalar()
+            if user_id is None:
                 raise NotFoundError(f"L'utilisateur « {username} » n'existe pas.")
+            ended = conn.execute(T.sessions.delete().where(T.sessions.c.user_id == user_id)).rowcount
+            keys = T.api_keys.update().where(T.api_keys.c.user_id == user_id, sa.not_(T.api_keys.c.revoked))
+            return ended, conn.execute(keys.values(revoked=True)).rowcount if end_keys else 0
 
-    def set_password(self, username: str, password_hash: str) -> None:
-        self._update_user(username, password_hash=password_hash)
+    def set_password(self, username: str, password_hash: str, end_keys: bool = True) -> tuple[int, int]:
+        return self._update_user(username, end_keys, password_hash=password_hash)
 
-    def set_user_disabled(self, username: str, disabled: bool) -> None:
-        self._update_user(username, disabled=disabled)
+    def set_user_disabled(self, username: str, disabled: bool) -> tuple[int, int]:
+        return self._update_user(username, disabled, disabled=disabled)
+
+    # -- web sessions ------------------------------------------------------------------------------
+    def create_session(self, user_id: int, token_hash: str, client: str | None, agent: str | None) -> int:
+        stamp = now()
+        values = {"token_hash": token_hash, "user_id": user_id, "created_at": stamp, "seen_at": stamp}
+        values |= {"client": client, "agent": (agent or "")[:200] or None}
+        with self.db.write() as conn:
+            return int(conn.execute(T.sessions.insert().values(values).returning(T.sessions.c.id)).scalar_one())
+
+    def session_user(self, token_hash: str, idle_seconds: int) -> User | None:
+        """The user of a live session (seen within ``idle_seconds``); an idle one is ended."""
+        s = T.sessions.c
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(*_USER, s.id.label("sid"), s.seen_at)
+                .join_from(T.sessions, T.users)
+                .where(s.token_hash == token_hash)
+            ).first()
+        if row is None:
+            return None
+        idle = (datetime.now(UTC) - datetime.fromisoformat(row.seen_at)).total_seconds()
+        if idle > idle_seconds or row.disabled:
+            self.end_sessions(session_id=row.sid)
+            return None
+        if idle > 60:  # at most one write a minute per session
+            with self.db.write() as conn:
+                conn.execute(T.sessions.update().where(s.id == row.sid).values(seen_at=now()))
+        return _user(row)
+
+    def end_sessions(
+        self, *, session_id: int | None = None, token_hash: str | None = None, user_id: int | None = None
+    ) -> int:
+        s = T.sessions.c
+        where = s.id == session_id if session_id else s.token_hash == token_hash if token_hash else s.user_id == user_id
+        with self.db.write() as conn:
+            return conn.execute(T.sessions.delete().where(where)).rowcount
+
+    def sessions(self, user_id: int | None = None) -> list[dict[str, Any]]:
+        s = T.sessions.c
+        query = sa.select(s.id, T.users.c.username, s.created_at, s.seen_at, s.client, s.agent).join_from(
+            T.sessions, T.users
+        )
+        with self.db.read() as conn:
+            rows = conn.execute((query if user_id is None else query.where(s.user_id == user_id)).order_by(s.id))
+            return [r._asdict() for r in rows]
 
     def delete_user(self, username: str) -> bool:
         with self.db.write() as conn:
@@ -208,7 +264,23 @@ class ServiceTables(CorpusTables):
             "detail": entry.get("detail", {}),
         }
         with self.db.write() as conn:
+            self._lock(conn, AUDIT_LOCK)  # one chain: appends take turns
+            last = conn.execute(sa.select(T.audit.c.hash).order_by(T.audit.c.id.desc()).limit(1)).scalar()
+            values["hash"] = audit_hash(last or "", values)
             return int(conn.execute(T.audit.insert().values(values).returning(T.audit.c.id)).scalar_one())
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Recompute the audit chain: the first row whose hash does not follow (changed, or a
+        row before it deleted), and the last row's hash, to be kept elsewhere as an anchor."""
+        previous, checked, broken = "", 0, None
+        query = sa.select(*(T.audit.c[f] for f in AUDIT_FIELDS), T.audit.c.hash).order_by(T.audit.c.id)
+        with self.db.read() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(query):
+                checked += 1
+                if broken is None and row.hash != audit_hash(previous, row._asdict()):
+                    broken = row.id
+                previous, last_id = row.hash or "", row.id
+        return {"rows": checked, "broken_at": broken, "last_id": last_id if checked else None, "last_hash": previous}
 
     def audit_entries(self, since_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         query = sa.select(*(T.audit.c[f] for f in AUDIT_FIELDS)).where(T.audit.c.id > since_id).order_by(T.audit.c.id)

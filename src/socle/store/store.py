@@ -156,6 +156,10 @@ class Store(ServiceTables):
         if self.backend == "postgresql" and not self.defer_vector_index:
             self._ensure_vector_index(conn, cid, dim)
 
+    def _lock(self, conn: sa.Connection, key: int) -> None:
+        if self.backend == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(key)})")
+
     def _dropped(self, conn: sa.Connection, cid: int) -> None:
         if self.backend == "postgresql":
             conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{self._vector_index_name(cid)}"')
