@@ -24,7 +24,7 @@ from socle.embed import Embedder
 from socle.fusion import Penalties, rank_of, standardise
 from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
-from socle.store.candidates import Candidates
+from socle.store.records import Candidates
 
 CANDIDATES = 100  # chunks fetched by each signal (at least 10 per requested document)
 

@@ -87,6 +87,9 @@ _NEW_TERMS = {
 }
 
 
+_STORED = ("key", "title", "source", "url", "mime", "metadata", "text", "content_hash", "ingested_at", "blocks")
+
+
 def _missing(name: str) -> NotFoundError:
     return NotFoundError(f"La collection « {name} » n'existe pas.")
 
@@ -120,6 +123,21 @@ class CorpusTables:
     def _upsert(self, table: sa.Table) -> Any:
         return (postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert)(table)
 
+    def _write(self, statement: sa.Executable) -> int:
+        """Run ``statement`` in a write transaction of its own; returns the number of rows it changed."""
+        with self.db.write() as conn:
+            return conn.execute(statement).rowcount
+
+    def _rows(self, query: sa.Select[Any]) -> list[Any]:
+        """The rows of ``query``, read in a connection of its own."""
+        with self.db.read() as conn:
+            return list(conn.execute(query).all())
+
+    def _first(self, query: sa.Select[Any]) -> Any:
+        """The first row of ``query`` or None, read in a connection of its own."""
+        with self.db.read() as conn:
+            return conn.execute(query).first()
+
     @staticmethod
     def _collection_id(conn: sa.Connection, name: str) -> int:
         cid = conn.execute(_COLLECTION_ID, {"name": name}).scalar()
@@ -151,13 +169,10 @@ class CorpusTables:
                 conn.execute(T.collections.update().where(c.name == name).values(settings=settings))
 
     def collection_settings(self, collection: str) -> dict[str, Any]:
-        with self.db.read() as conn:
-            settings = conn.execute(
-                sa.select(T.collections.c.settings).where(T.collections.c.name == collection)
-            ).scalar()
-        if settings is None:
+        row = self._first(sa.select(T.collections.c.settings).where(T.collections.c.name == collection))
+        if row is None:
             raise _missing(collection)
-        return dict(settings)
+        return dict(row[0])
 
     def update_collection_settings(self, name: str, **values: Any) -> dict[str, Any]:
         """Merge ``values`` into the collection's settings (``None`` removes a key); returns
@@ -167,12 +182,7 @@ class CorpusTables:
             row = conn.execute(sa.select(c.settings).where(c.name == name).with_for_update()).first()
             if row is None:
                 raise _missing(name)
-            settings: dict[str, Any] = dict(row[0])
-            for key, value in values.items():
-                if value is None:
-                    settings.pop(key, None)
-                else:
-                    settings[key] = value
+            settings = {k: v for k, v in (dict(row[0]) | values).items() if v is not None}
             conn.execute(T.collections.update().where(c.name == name).values(settings=settings))
         return settings
 
@@ -180,10 +190,7 @@ class CorpusTables:
         c, d, k = T.collections.c, T.documents.c, T.chunks.c
         n_docs = sa.select(sa.func.count()).where(d.collection_id == c.id).scalar_subquery()
         n_chunks = sa.select(sa.func.count()).where(k.collection_id == c.id).scalar_subquery()
-        with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(c.name, c.settings, c.created_at, n_docs, n_chunks).order_by(self._binary(c.name))
-            ).all()
+        rows = self._rows(sa.select(c.name, c.settings, c.created_at, n_docs, n_chunks).order_by(self._binary(c.name)))
         return [
             CollectionInfo(name=r[0], embedder=r[1].get("embedder"), created_at=r[2], documents=r[3], chunks=r[4])
             for r in rows
@@ -213,24 +220,17 @@ class CorpusTables:
         with self.db.read() as conn:
             cid = self._collection_id(conn, collection)
             rows = conn.execute(
-                sa.select(d.key, d.title, d.source, d.url, d.content_hash, d.ingested_at, n_chunks)
+                sa.select(d.key, d.title, d.source, d.url, d.content_hash, d.ingested_at, n_chunks.label("chunks"))
                 .where(d.collection_id == cid)
                 .order_by(self._binary(d.key))
             ).all()
-        return [
-            DocumentInfo(key=r[0], title=r[1], source=r[2], url=r[3], content_hash=r[4], ingested_at=r[5], chunks=r[6])
-            for r in rows
-        ]
+        return [DocumentInfo(**r._asdict()) for r in rows]
 
     def document_hash(self, collection: str, key: str) -> str | None:
         d, c = T.documents.c, T.collections.c
-        with self.db.read() as conn:
-            value = conn.execute(
-                sa.select(d.content_hash)
-                .join_from(T.documents, T.collections)
-                .where(c.name == collection, d.key == key)
-            ).scalar()
-        return None if value is None else str(value)
+        query = sa.select(d.content_hash).join_from(T.documents, T.collections)
+        row = self._first(query.where(c.name == collection, d.key == key))
+        return None if row is None else str(row[0])
 
     def _lookup_terms(self, conn: sa.Connection, terms: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -270,28 +270,12 @@ class CorpusTables:
         """Insert or replace ``document`` and its chunks, atomically."""
         if len(chunk_terms) != len(chunks) or (embeddings is not None and len(embeddings) != len(chunks)):
             raise StoreError("Incohérence interne : autant de termes et de vecteurs que de passages sont attendus.")
-        doc = {
-            "key": document.key,
-            "title": document.title,
-            "source": document.source,
-            "url": document.url,
-            "mime": document.mime,
-            "metadata": document.metadata,
-            "text": document.text,
-            "content_hash": document.content_hash,
-            "blocks": blocks_layout(document),
-        }
+        doc = {n: getattr(document, n) for n in ("key", "title", "source", "url", "mime", "metadata", "text")}
+        doc |= {"content_hash": document.content_hash, "blocks": blocks_layout(document)}
         rows = [
-            {
-                "ordinal": chunk.ordinal,
-                "text": chunk.text,
-                "start": chunk.start,
-                "end": chunk.end,
-                "headings": list(chunk.headings),
-                "page": chunk.page,
-                "embedding": None if embeddings is None else embeddings[i],
-                "context": chunk_context(document, chunk),
-            }
+            {n: getattr(chunk, n) for n in ("ordinal", "text", "start", "end", "page")}
+            | {"headings": list(chunk.headings), "context": chunk_context(document, chunk)}
+            | {"embedding": None if embeddings is None else embeddings[i]}
             for i, chunk in enumerate(chunks)
         ]
         for attempt in range(3):  # concurrent writers of one vocabulary may deadlock (PostgreSQL)
@@ -369,20 +353,7 @@ class CorpusTables:
             ids = [int(i) for i in conn.execute(query).scalars()]
         for doc_id in ids:
             with self.db.read() as conn:
-                row = conn.execute(
-                    sa.select(
-                        d.key,
-                        d.title,
-                        d.source,
-                        d.url,
-                        d.mime,
-                        d.metadata,
-                        d.text,
-                        d.content_hash,
-                        d.ingested_at,
-                        d.blocks,
-                    ).where(d.id == doc_id)
-                ).first()
+                row = conn.execute(sa.select(*(d[n] for n in _STORED)).where(d.id == doc_id)).first()
                 chunk_rows = conn.execute(
                     sa.select(k.text, k.start, k.end, k.ordinal, k.headings, k.page)
                     .where(k.document_id == doc_id)
@@ -405,12 +376,10 @@ class CorpusTables:
 
     def document_text(self, collection: str, key: str) -> dict[str, Any] | None:
         d = T.documents.c
-        with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(d.key, d.title, d.source, d.url, d.mime, d.metadata, d.text, d.ingested_at)
-                .join_from(T.documents, T.collections)
-                .where(T.collections.c.name == collection, d.key == key)
-            ).first()
+        query = sa.select(d.key, d.title, d.source, d.url, d.mime, d.metadata, d.text, d.ingested_at)
+        row = self._first(
+            query.join_from(T.documents, T.collections).where(T.collections.c.name == collection, d.key == key)
+        )
         if row is None:
             return None
         return {**row._asdict(), "metadata": dict(row.metadata), "collection": collection}

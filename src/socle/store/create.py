@@ -1,10 +1,9 @@
 """A new database, created at the newest revision from :mod:`socle.store.schema`.
 
 This is Alembic's documented way to build a database from scratch (``create_all``, then
-stamp the head revision): the migrations only carry existing databases forward, and
-``tests/test_store_upgrade.py`` checks that both paths give the same schema on both
-backends. Besides the tables, a new database gets what SQLAlchemy's metadata does not
-describe:
+stamp the head revision; the migrations only carry existing databases forward: see "Schema
+changes" in ``docs/architecture.md``). Besides the tables, a new database gets what
+SQLAlchemy's metadata does not describe:
 
 - on both backends, triggers that make the audit log append-only for everyone, the
   application included (a database owner can still drop them, knowingly);

@@ -1,4 +1,4 @@
-"""Server-side candidates for :meth:`PostgresStore.search_candidates`.
+"""Server-side candidates for :meth:`socle.store.store.Store.search_candidates`.
 
 Three statements in one transaction:
 
@@ -40,7 +40,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from socle.store.candidates import Candidates
+from socle.store.records import Candidates
 
 MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 ROW_BUDGET = 5000  # chunks the lexical step may score, whatever the collection's size
@@ -76,8 +76,9 @@ def lexeme_frequencies(conn: psycopg.Connection[Any]) -> tuple[dict[str, float],
     return freqs, floor, rows
 
 
-def _quote(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+def _any(lexemes: list[str]) -> str:
+    """A tsquery matching any of ``lexemes``, quoted."""
+    return " | ".join("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes)
 
 
 def query_lexemes(conn: psycopg.Connection[Any], query: str) -> list[tuple[str, float]]:
@@ -96,19 +97,14 @@ def lexical_score(lexemes: list[tuple[str, float]]) -> tuple[sql.Composable, lis
     params: list[Any] = []
     for lexeme, idf in lexemes:
         parts.append(sql.SQL("(CASE WHEN tsv @@ %s::tsquery THEN {} ELSE 0 END)").format(sql.Literal(round(idf, 4))))
-        params.append(_quote(lexeme))
+        params.append(_any([lexeme]))
     parts.append(sql.SQL("ts_rank_cd(tsv, %s::tsquery, 1)"))
-    params.append(" | ".join(_quote(lex) for lex, _ in lexemes))
+    params.append(_any([lex for lex, _ in lexemes]))
     return sql.SQL(" + ").join(parts), params
 
 
 def search_candidates(
-    conn: psycopg.Connection[Any],
-    cid: int,
-    query: str,
-    query_vector: np.ndarray | None,
-    limit: int,
-    ef_search: int,
+    conn: psycopg.Connection[Any], cid: int, query: str, query_vector: np.ndarray | None, limit: int, ef_search: int
 ) -> Candidates:
     lexemes = query_lexemes(conn, query)
     documents: set[int] = set()
@@ -121,13 +117,13 @@ def search_candidates(
             if expected > ROW_BUDGET:
                 break
             selecting.append(lexeme)
+    score, score_params = lexical_score(lexemes) if lexemes else (sql.SQL("0"), [])
     if selecting:
-        score, score_params = lexical_score(lexemes)
         rows = conn.execute(
             sql.SQL(
                 "SELECT document_id FROM chunks WHERE collection_id = {} AND tsv @@ %s::tsquery ORDER BY {} DESC LIMIT {}"
             ).format(sql.Literal(cid), score, sql.Literal(limit)),
-            [" | ".join(_quote(lex) for lex in selecting), *score_params],
+            [_any(selecting), *score_params],
         ).fetchall()
         documents.update(int(r[0]) for r in rows)
     vector = None if query_vector is None else np.ascontiguousarray(query_vector, dtype=np.float32)
@@ -149,10 +145,8 @@ def search_candidates(
     params: list[Any] = []
     lexical: sql.Composable = sql.SQL("0")
     if lexemes:
-        score, score_params = lexical_score(lexemes)
-        any_lexeme = " | ".join(_quote(lex) for lex, _ in lexemes)
         lexical = sql.SQL("CASE WHEN tsv @@ %s::tsquery THEN {} ELSE 0 END").format(score)
-        params += [any_lexeme, *score_params]
+        params += [_any([lex for lex, _ in lexemes]), *score_params]
     dense: sql.Composable = sql.SQL("0")
     if vector is not None:
         dense = sql.SQL("coalesce(1 - (embedding <=> %s), 0)")

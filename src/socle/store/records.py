@@ -67,6 +67,19 @@ class IndexData:
 
 
 @dataclass(frozen=True)
+class Candidates:
+    """What a server-side search (:meth:`socle.store.store.Store.search_candidates`) hands to
+    the retriever, which fuses the two signals (:mod:`socle.retrieve_candidates`): every chunk
+    of the candidate documents, grouped by document (ascending document id, then chunk order)."""
+
+    chunk_ids: np.ndarray  # int64 (n,)
+    document_ids: np.ndarray  # int64 (n,)
+    lexical: np.ndarray  # float64 (n,) full-text rank of each chunk, 0 where it does not match
+    dense: np.ndarray | None  # float64 (n,) cosine similarity to the query; None without a vector
+    metadata: dict[int, dict[str, Any]] = field(default_factory=dict)  # of the candidate documents
+
+
+@dataclass(frozen=True)
 class StoredDocument:
     """A document as stored: rebuilt :class:`Document`, its chunks, and bookkeeping."""
 
@@ -150,5 +163,5 @@ def audit_hash(previous: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 
-__all__ = ["AUDIT_FIELDS", "Assistant", "ChunkRecord", "CollectionInfo", "Correction", "DocumentInfo", "IndexData"]
-__all__ += ["StoredDocument", "User", "audit_hash"]
+__all__ = ["AUDIT_FIELDS", "Assistant", "Candidates", "ChunkRecord", "CollectionInfo", "Correction", "DocumentInfo"]
+__all__ += ["IndexData", "StoredDocument", "User", "audit_hash"]

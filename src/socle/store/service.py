@@ -1,4 +1,4 @@
-"""Tables of the web service: accounts, API keys, grants, assistants, the append-only
+"""Tables of the web service: accounts, web sessions, API keys, grants, assistants, the append-only
 audit log, answers, feedback, validated corrections, evaluations and ingestion jobs. One
 implementation for both backends, mixed into :class:`socle.store.store.Store`."""
 
@@ -18,14 +18,8 @@ from socle.store.records import AUDIT_FIELDS, Assistant, Correction, User, audit
 AUDIT_LOCK = 0x61756469  # advisory lock key of audit appends ("audi")
 
 _USER = (T.users.c.id, T.users.c.username, T.users.c.password_hash, T.users.c.is_admin, T.users.c.disabled)
-_ASSISTANT = [
-    T.assistants.c[n]
-    for n in ("name", "title", "collections", "instructions", "examples", "settings", "created_by", "created_at")
-] + [T.assistants.c.updated_at]
-_CORRECTION = [
-    T.corrections.c[n]
-    for n in ("id", "collection", "question", "text", "embedding", "author", "validated_by", "validated_at")
-]
+_ASSISTANT = [c for c in T.assistants.c if c.name != "id"]  # the fields of Assistant
+_CORRECTION = [c for c in T.corrections.c if c.name not in ("feedback_id", "created_at")]  # of Correction
 _ANSWER = ("id", "created_at", "collection", "question", "answer", "abstained", "mode", "model", "confidence")
 
 
@@ -33,59 +27,40 @@ def _user(row: Any) -> User | None:
     return None if row is None else User(row[0], row[1], bool(row[3]), bool(row[4]), row[2])
 
 
-def _assistant(row: Any) -> Assistant:
-    return Assistant(
-        name=row[0],
-        title=row[1],
-        collections=list(row[2]),
-        instructions=row[3],
-        examples=list(row[4]),
-        settings=dict(row[5]),
-        created_by=row[6],
-        created_at=row[7],
-        updated_at=row[8],
-    )
-
-
-def _correction(row: Any) -> Correction:
-    return Correction(*row)
+def _inserted(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> int:
+    """Insert one row in ``conn``'s transaction; returns its id."""
+    return int(conn.execute(table.insert().values(values).returning(table.c.id)).scalar_one())
 
 
 class ServiceTables(CorpusTables):
+    def _insert(self, table: sa.Table, values: dict[str, Any]) -> int:
+        with self.db.write() as conn:
+            return _inserted(conn, table, values)
+
     # -- users -----------------------------------------------------------------------------------
     def create_user(self, username: str, password_hash: str | None, is_admin: bool = False) -> User:
         username = username.strip()
         if not username or len(username) > 64 or any(c.isspace() for c in username):
             raise StoreError("Identifiant invalide : 1 à 64 caractères, sans espace.")
+        values = {"username": username, "password_hash": password_hash, "is_admin": is_admin, "created_at": now()}
         try:
-            with self.db.write() as conn:
-                user_id = conn.execute(
-                    T.users.insert()
-                    .values(username=username, password_hash=password_hash, is_admin=is_admin, created_at=now())
-                    .returning(T.users.c.id)
-                ).scalar_one()
+            user_id = self._insert(T.users, values)
         except sa.exc.IntegrityError as exc:
             raise StoreError(f"L'utilisateur « {username} » existe déjà.") from exc
-        return User(int(user_id), username, is_admin, False, password_hash)
-
-    def _one_user(self, where: sa.ColumnElement[bool]) -> User | None:
-        with self.db.read() as conn:
-            return _user(conn.execute(sa.select(*_USER).where(where)).first())
+        return User(user_id, username, is_admin, False, password_hash)
 
     def get_user(self, username: str) -> User | None:
-        return self._one_user(T.users.c.username == username)
+        return _user(self._first(sa.select(*_USER).where(T.users.c.username == username)))
 
     def get_user_by_id(self, user_id: int) -> User | None:
-        return self._one_user(T.users.c.id == user_id)
+        return _user(self._first(sa.select(*_USER).where(T.users.c.id == user_id)))
 
     def users(self) -> list[User]:
-        with self.db.read() as conn:
-            rows = conn.execute(sa.select(*_USER).order_by(self._binary(T.users.c.username))).all()
+        rows = self._rows(sa.select(*_USER).order_by(self._binary(T.users.c.username)))
         return [u for u in map(_user, rows) if u is not None]
 
     def count_users(self) -> int:
-        with self.db.read() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(T.users)).scalar_one())
+        return int(self._first(sa.select(sa.func.count()).select_from(T.users))[0])
 
     def _update_user(self, username: str, end_keys: bool, **values: Any) -> tuple[int, int]:
         """Update the account and end all its sessions (and, with ``end_keys``, revoke its API
@@ -111,18 +86,13 @@ class ServiceTables(CorpusTables):
         stamp = now()
         values = {"token_hash": token_hash, "user_id": user_id, "created_at": stamp, "seen_at": stamp}
         values |= {"client": client, "agent": (agent or "")[:200] or None}
-        with self.db.write() as conn:
-            return int(conn.execute(T.sessions.insert().values(values).returning(T.sessions.c.id)).scalar_one())
+        return self._insert(T.sessions, values)
 
     def session_user(self, token_hash: str, idle_seconds: int) -> User | None:
         """The user of a live session (seen within ``idle_seconds``); an idle one is ended."""
         s = T.sessions.c
-        with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(*_USER, s.id.label("sid"), s.seen_at)
-                .join_from(T.sessions, T.users)
-                .where(s.token_hash == token_hash)
-            ).first()
+        query = sa.select(*_USER, s.id.label("sid"), s.seen_at).join_from(T.sessions, T.users)
+        row = self._first(query.where(s.token_hash == token_hash))
         if row is None:
             return None
         idle = (datetime.now(UTC) - datetime.fromisoformat(row.seen_at)).total_seconds()
@@ -130,8 +100,7 @@ class ServiceTables(CorpusTables):
             self.end_sessions(session_id=row.sid)
             return None
         if idle > 60:  # at most one write a minute per session
-            with self.db.write() as conn:
-                conn.execute(T.sessions.update().where(s.id == row.sid).values(seen_at=now()))
+            self._write(T.sessions.update().where(s.id == row.sid).values(seen_at=now()))
         return _user(row)
 
     def end_sessions(
@@ -139,54 +108,39 @@ class ServiceTables(CorpusTables):
     ) -> int:
         s = T.sessions.c
         where = s.id == session_id if session_id else s.token_hash == token_hash if token_hash else s.user_id == user_id
-        with self.db.write() as conn:
-            return conn.execute(T.sessions.delete().where(where)).rowcount
+        return self._write(T.sessions.delete().where(where))
 
     def sessions(self, user_id: int | None = None) -> list[dict[str, Any]]:
         s = T.sessions.c
-        query = sa.select(s.id, T.users.c.username, s.created_at, s.seen_at, s.client, s.agent).join_from(
-            T.sessions, T.users
-        )
-        with self.db.read() as conn:
-            rows = conn.execute((query if user_id is None else query.where(s.user_id == user_id)).order_by(s.id))
-            return [r._asdict() for r in rows]
+        query = sa.select(s.id, T.users.c.username, s.created_at, s.seen_at, s.client, s.agent).order_by(s.id)
+        query = query.join_from(T.sessions, T.users)
+        return [r._asdict() for r in self._rows(query if user_id is None else query.where(s.user_id == user_id))]
 
     def delete_user(self, username: str) -> bool:
-        with self.db.write() as conn:
-            return conn.execute(T.users.delete().where(T.users.c.username == username)).rowcount > 0
+        return self._write(T.users.delete().where(T.users.c.username == username)) > 0
 
     # -- API keys ----------------------------------------------------------------------------------
     def add_api_key(self, user_id: int, name: str, prefix: str, key_hash: str) -> int:
-        with self.db.write() as conn:
-            values = {"user_id": user_id, "name": name, "prefix": prefix, "key_hash": key_hash, "created_at": now()}
-            return int(conn.execute(T.api_keys.insert().values(values).returning(T.api_keys.c.id)).scalar_one())
+        values = {"user_id": user_id, "name": name, "prefix": prefix, "key_hash": key_hash, "created_at": now()}
+        return self._insert(T.api_keys, values)
 
     def user_for_key_hash(self, key_hash: str) -> tuple[User, int] | None:
         k = T.api_keys.c
-        with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(*_USER, k.id).join_from(T.api_keys, T.users).where(k.key_hash == key_hash, sa.not_(k.revoked))
-            ).first()
+        query = sa.select(*_USER, k.id).join_from(T.api_keys, T.users)
+        row = self._first(query.where(k.key_hash == key_hash, sa.not_(k.revoked)))
         user = _user(row)
         return (user, int(row[5])) if user and row else None
 
     def api_keys(self, user_id: int) -> list[dict[str, Any]]:
         k = T.api_keys.c
-        with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(k.id, k.name, k.prefix, k.created_at, k.revoked).where(k.user_id == user_id).order_by(k.id)
-            ).all()
+        rows = self._rows(
+            sa.select(k.id, k.name, k.prefix, k.created_at, k.revoked).where(k.user_id == user_id).order_by(k.id)
+        )
         return [{**r._asdict(), "revoked": bool(r.revoked)} for r in rows]
 
     def revoke_api_key(self, user_id: int, key_id: int) -> bool:
         k = T.api_keys.c
-        with self.db.write() as conn:
-            return (
-                conn.execute(
-                    T.api_keys.update().where(k.id == key_id, k.user_id == user_id).values(revoked=True)
-                ).rowcount
-                > 0
-            )
+        return self._write(T.api_keys.update().where(k.id == key_id, k.user_id == user_id).values(revoked=True)) > 0
 
     # -- grants ------------------------------------------------------------------------------------
     def set_grant(self, user_id: int, collection: str, role: str | None) -> None:
@@ -206,25 +160,14 @@ class ServiceTables(CorpusTables):
 
     def grants(self, user_id: int) -> dict[str, str]:
         g = T.grants.c
-        with self.db.read() as conn:
-            rows = conn.execute(sa.select(g.collection, g.role).where(g.user_id == user_id)).all()
-        return {r[0]: r[1] for r in rows}
+        return {r[0]: r[1] for r in self._rows(sa.select(g.collection, g.role).where(g.user_id == user_id))}
 
     # -- assistants --------------------------------------------------------------------------------
     def put_assistant(self, assistant: Assistant) -> Assistant:
         """Create the assistant, or replace the one of the same name."""
         stamp = now()
-        insert = self._upsert(T.assistants).values(
-            name=assistant.name,
-            title=assistant.title,
-            collections=list(assistant.collections),
-            instructions=assistant.instructions,
-            examples=list(assistant.examples),
-            settings=dict(assistant.settings),
-            created_by=assistant.created_by,
-            created_at=stamp,
-            updated_at=stamp,
-        )
+        values = {c.name: getattr(assistant, c.name) for c in _ASSISTANT} | {"created_at": stamp, "updated_at": stamp}
+        insert = self._upsert(T.assistants).values(values)
         replaced = ("title", "collections", "instructions", "examples", "settings", "updated_at")
         with self.db.write() as conn:
             row = conn.execute(
@@ -232,42 +175,29 @@ class ServiceTables(CorpusTables):
                     index_elements=["name"], set_={c: insert.excluded[c] for c in replaced}
                 ).returning(*_ASSISTANT)
             ).one()
-        return _assistant(row)
+        return Assistant(**row._asdict())
 
     def get_assistant(self, name: str) -> Assistant | None:
-        with self.db.read() as conn:
-            row = conn.execute(sa.select(*_ASSISTANT).where(T.assistants.c.name == name)).first()
-        return _assistant(row) if row else None
+        row = self._first(sa.select(*_ASSISTANT).where(T.assistants.c.name == name))
+        return Assistant(**row._asdict()) if row else None
 
     def assistants(self) -> list[Assistant]:
-        with self.db.read() as conn:
-            rows = conn.execute(sa.select(*_ASSISTANT).order_by(self._binary(T.assistants.c.title))).all()
-        return [_assistant(r) for r in rows]
+        rows = self._rows(sa.select(*_ASSISTANT).order_by(self._binary(T.assistants.c.title)))
+        return [Assistant(**r._asdict()) for r in rows]
 
     def delete_assistant(self, name: str) -> bool:
-        with self.db.write() as conn:
-            return conn.execute(T.assistants.delete().where(T.assistants.c.name == name)).rowcount > 0
+        return self._write(T.assistants.delete().where(T.assistants.c.name == name)) > 0
 
     # -- audit -------------------------------------------------------------------------------------
     def append_audit(self, entry: dict[str, Any]) -> int:
         """Append one row to the audit log (no row is ever updated or deleted: triggers)."""
-        values = {
-            "at": entry.get("at") or now(),
-            "username": entry.get("username"),
-            "action": entry["action"],
-            "assistant": entry.get("assistant"),
-            "collections": entry.get("collections", []),
-            "question": entry.get("question"),
-            "answer_id": entry.get("answer_id"),
-            "sources": entry.get("sources", []),
-            "footprint": entry.get("footprint", {}),
-            "detail": entry.get("detail", {}),
-        }
+        empty: dict[str, Any] = {"collections": [], "sources": [], "footprint": {}, "detail": {}}
+        values = {f: entry.get(f, empty.get(f)) for f in AUDIT_FIELDS if f != "id"}
+        values |= {"at": entry.get("at") or now(), "action": entry["action"]}
         with self.db.write() as conn:
             self._lock(conn, AUDIT_LOCK)  # one chain: appends take turns
             last = conn.execute(sa.select(T.audit.c.hash).order_by(T.audit.c.id.desc()).limit(1)).scalar()
-            values["hash"] = audit_hash(last or "", values)
-            return int(conn.execute(T.audit.insert().values(values).returning(T.audit.c.id)).scalar_one())
+            return _inserted(conn, T.audit, values | {"hash": audit_hash(last or "", values)})
 
     def verify_audit(self) -> dict[str, Any]:
         """Recompute the audit chain: the first row whose hash does not follow (changed, or a
@@ -284,8 +214,7 @@ class ServiceTables(CorpusTables):
 
     def audit_entries(self, since_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         query = sa.select(*(T.audit.c[f] for f in AUDIT_FIELDS)).where(T.audit.c.id > since_id).order_by(T.audit.c.id)
-        with self.db.read() as conn:
-            return [r._asdict() for r in conn.execute(query if limit is None else query.limit(limit))]
+        return [r._asdict() for r in self._rows(query if limit is None else query.limit(limit))]
 
     # -- answers and feedback ----------------------------------------------------------------------
     def record_answer(self, record: dict[str, Any]) -> int:
@@ -299,24 +228,18 @@ class ServiceTables(CorpusTables):
             "footprint": record["footprint"],
             "assistant": record.get("assistant"),
         }
-        with self.db.write() as conn:
-            return int(conn.execute(T.answers.insert().values(values).returning(T.answers.c.id)).scalar_one())
+        return self._insert(T.answers, values)
 
     def answers(self, collection: str | None = None) -> list[dict[str, Any]]:
         a = T.answers.c
         query = sa.select(*(a[n] for n in _ANSWER), a.citations, a.footprint).order_by(a.id)
-        with self.db.read() as conn:
-            rows = conn.execute(query.where(a.collection == collection) if collection else query)
-            return [{**r._asdict(), "abstained": bool(r.abstained)} for r in rows]
+        rows = self._rows(query.where(a.collection == collection) if collection else query)
+        return [{**r._asdict(), "abstained": bool(r.abstained)} for r in rows]
 
     def answer(self, answer_id: int) -> dict[str, Any] | None:
         a = T.answers.c
-        with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(*(a[n] for n in _ANSWER if n != "confidence"), a.citations, a.username, a.assistant).where(
-                    a.id == answer_id
-                )
-            ).first()
+        columns = [a[n] for n in _ANSWER if n != "confidence"]
+        row = self._first(sa.select(*columns, a.citations, a.username, a.assistant).where(a.id == answer_id))
         return None if row is None else {**row._asdict(), "abstained": bool(row.abstained)}
 
     def add_feedback(
@@ -332,18 +255,8 @@ class ServiceTables(CorpusTables):
         column = "up" if rating > 0 else "down"
         votes = T.passage_votes
         with self.db.write() as conn:
-            feedback_id = conn.execute(
-                T.feedback.insert()
-                .values(
-                    answer_id=answer_id,
-                    username=username,
-                    rating=rating,
-                    comment=comment,
-                    correction=correction,
-                    created_at=now(),
-                )
-                .returning(T.feedback.c.id)
-            ).scalar_one()
+            values = {"answer_id": answer_id, "username": username, "rating": rating, "comment": comment}
+            feedback_id = _inserted(conn, T.feedback, values | {"correction": correction, "created_at": now()})
             for collection in answer["collection"].split(","):
                 for chunk_id in cited:
                     insert = self._upsert(votes).values(chunk_id=chunk_id, collection=collection, **{column: 1})
@@ -352,27 +265,23 @@ class ServiceTables(CorpusTables):
                             index_elements=["collection", "chunk_id"], set_={column: votes.c[column] + 1}
                         )
                     )
-        return int(feedback_id)
+        return feedback_id
 
     def feedback(self, answer_id: int | None = None) -> list[dict[str, Any]]:
         f = T.feedback.c
         query = sa.select(f.id, f.answer_id, f.username, f.rating, f.comment, f.correction, f.created_at).order_by(f.id)
-        with self.db.read() as conn:
-            rows = conn.execute(query if answer_id is None else query.where(f.answer_id == answer_id))
-            return [r._asdict() for r in rows]
+        return [r._asdict() for r in self._rows(query if answer_id is None else query.where(f.answer_id == answer_id))]
 
     def passage_votes(self, collection: str) -> dict[int, tuple[int, int]]:
         v = T.passage_votes.c
-        with self.db.read() as conn:
-            rows = conn.execute(sa.select(v.chunk_id, v.up, v.down).where(v.collection == collection)).all()
+        rows = self._rows(sa.select(v.chunk_id, v.up, v.down).where(v.collection == collection))
         return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def feedback_version(self) -> int:
         """Moves whenever feedback or a correction is added or validated (cache key)."""
         latest = sa.select(sa.func.coalesce(sa.func.max(T.feedback.c.id), 0)).scalar_subquery()
         validated = sa.select(sa.func.count()).where(T.corrections.c.validated_at.is_not(None)).scalar_subquery()
-        with self.db.read() as conn:
-            row = conn.execute(sa.select(latest, validated)).one()
+        row = self._first(sa.select(latest, validated))
         return int(row[0]) * 1_000_003 + int(row[1])
 
     # -- corrections -------------------------------------------------------------------------------
@@ -387,19 +296,9 @@ class ServiceTables(CorpusTables):
         validated_by: str | None = None,
     ) -> int:
         stamp = now()
-        values = {
-            "collection": collection,
-            "question": question,
-            "text": text,
-            "embedding": embedding,
-            "feedback_id": feedback_id,
-            "author": author,
-            "validated_by": validated_by,
-            "validated_at": stamp if validated_by else None,
-            "created_at": stamp,
-        }
-        with self.db.write() as conn:
-            return int(conn.execute(T.corrections.insert().values(values).returning(T.corrections.c.id)).scalar_one())
+        values: dict[str, Any] = {"collection": collection, "question": question, "text": text, "embedding": embedding}
+        values |= {"feedback_id": feedback_id, "author": author, "validated_by": validated_by, "created_at": stamp}
+        return self._insert(T.corrections, values | {"validated_at": stamp if validated_by else None})
 
     def validate_correction(self, correction_id: int, validated_by: str) -> Correction:
         c = T.corrections.c
@@ -412,56 +311,48 @@ class ServiceTables(CorpusTables):
             ).first()
         if row is None:
             raise NotFoundError(f"La correction {correction_id} n'existe pas.")
-        return _correction(row)
+        return Correction(**row._asdict())
 
     def corrections(self, collection: str, validated_only: bool = True) -> list[Correction]:
         c = T.corrections.c
         query = sa.select(*_CORRECTION).where(c.collection == collection).order_by(c.id)
-        with self.db.read() as conn:
-            rows = conn.execute(query.where(c.validated_at.is_not(None)) if validated_only else query).all()
-        return [_correction(r) for r in rows]
+        rows = self._rows(query.where(c.validated_at.is_not(None)) if validated_only else query)
+        return [Correction(**r._asdict()) for r in rows]
 
     def all_corrections(self) -> list[Correction]:
-        with self.db.read() as conn:
-            return [_correction(r) for r in conn.execute(sa.select(*_CORRECTION).order_by(T.corrections.c.id))]
+        return [Correction(**r._asdict()) for r in self._rows(sa.select(*_CORRECTION).order_by(T.corrections.c.id))]
 
     # -- evaluations and footprint -----------------------------------------------------------------
     def record_evaluation(self, collection: str, kind: str, questions: str, metrics: dict[str, Any]) -> int:
         values = {"at": now(), "collection": collection, "kind": kind, "questions": questions, "metrics": metrics}
-        with self.db.write() as conn:
-            return int(conn.execute(T.evaluations.insert().values(values).returning(T.evaluations.c.id)).scalar_one())
+        return self._insert(T.evaluations, values)
 
     def evaluations(self, collection: str | None = None) -> list[dict[str, Any]]:
         e = T.evaluations.c
         query = sa.select(e.id, e.at, e.collection, e.kind, e.questions, e.metrics).order_by(e.id)
-        with self.db.read() as conn:
-            return [r._asdict() for r in conn.execute(query.where(e.collection == collection) if collection else query)]
+        return [r._asdict() for r in self._rows(query.where(e.collection == collection) if collection else query)]
 
     def answer_footprints(self) -> list[dict[str, Any]]:
         """Every answer's date, collection(s), assistant, mode and footprint (for totals)."""
         a = T.answers.c
         query = sa.select(a.created_at, a.collection, a.assistant, a.mode, a.model, a.abstained, a.footprint)
-        with self.db.read() as conn:
-            return [{**r._asdict(), "abstained": bool(r.abstained)} for r in conn.execute(query.order_by(a.id))]
+        return [{**r._asdict(), "abstained": bool(r.abstained)} for r in self._rows(query.order_by(a.id))]
 
     # -- ingestion jobs ----------------------------------------------------------------------------
     def create_job(self, collection: str, username: str | None, total: int) -> int:
         stamp = now()
         values: dict[str, Any] = {"collection": collection, "username": username, "status": "pending", "total": total}
         values |= {"report": {}, "created_at": stamp, "updated_at": stamp}
-        with self.db.write() as conn:
-            return int(conn.execute(T.jobs.insert().values(values).returning(T.jobs.c.id)).scalar_one())
+        return self._insert(T.jobs, values)
 
     def update_job(self, job_id: int, *, status: str, done: int, report: dict[str, Any] | None = None) -> None:
         values: dict[str, Any] = {"status": status, "done": done, "updated_at": now()}
         if report is not None:
             values["report"] = report
-        with self.db.write() as conn:
-            conn.execute(T.jobs.update().where(T.jobs.c.id == job_id).values(values))
+        self._write(T.jobs.update().where(T.jobs.c.id == job_id).values(values))
 
     def job(self, job_id: int) -> dict[str, Any] | None:
-        with self.db.read() as conn:
-            row = conn.execute(sa.select(T.jobs).where(T.jobs.c.id == job_id)).first()
+        row = self._first(sa.select(T.jobs).where(T.jobs.c.id == job_id))
         return None if row is None else row._asdict()
 
 

@@ -1,8 +1,5 @@
 """The store: one class for both backends.
 
-    socle --db chemin/socle.db …                       # embedded default (SQLite file)
-    SOCLE_DB=postgresql://socle:…@db.interne/socle socle serve --workers 4
-
 Everything is written once (:mod:`socle.store.corpus`, :mod:`socle.store.service`); what
 truly differs between the backends lives here, in a few small methods:
 
@@ -30,8 +27,8 @@ import sqlalchemy as sa
 
 from socle.errors import NotFoundError, StoreError, StoreUnavailable
 from socle.store import schema as T
-from socle.store.candidates import Candidates
 from socle.store.database import Database, safe_url
+from socle.store.records import Candidates
 from socle.store.service import ServiceTables
 
 DEFAULT_SERVER_SEARCH_MIN_CHUNKS = 200_000
@@ -55,13 +52,15 @@ def _env_int(name: str, default: int) -> int:
         raise StoreError(f"{name} doit être un nombre entier (reçu : {value!r}).") from exc
 
 
-def _pg_vectors(raw: list[bytes | None], dim: int) -> np.ndarray:
-    """Binary pgvector values (2-byte dim, 2 unused bytes, big-endian float32) as rows."""
-    out = np.zeros((len(raw), dim), dtype=np.float32)
+def _pg_vectors(raw: list[bytes | None], dim: int, header: int = 4, dtype: str = ">f4") -> np.ndarray:
+    """Stored vectors as rows, zeros where there is none: binary pgvector values by default
+    (2-byte dim, 2 unused bytes, big-endian float32), SQLite's blobs with ``header=0, dtype="<f4"``."""
     present = [i for i, r in enumerate(raw) if r is not None]
-    if dim and present:
-        values = np.frombuffer(b"".join(r[4:] for r in raw if r is not None), dtype=">f4").reshape(len(present), dim)
-        out[present] = values
+    values = np.frombuffer(b"".join(r[header:] for r in raw if r is not None), dtype=dtype).reshape(len(present), dim)
+    if len(present) == len(raw):
+        return values.astype(np.float32, copy=False)  # SQLite: no copy
+    out = np.zeros((len(raw), dim), dtype=np.float32)
+    out[present] = values
     return out
 
 
@@ -122,14 +121,7 @@ class Store(ServiceTables):
         """The collection's vectors in chunk order: from SQLite's float32 blobs, or read in
         pgvector's binary format and decoded at once."""
         if blobs is not None:
-            dim = next((len(b) // 4 for b in blobs if b is not None), 0)
-            if dim and all(b is not None for b in blobs):
-                return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dim)  # type: ignore[arg-type]
-            out = np.zeros((len(blobs), dim), dtype=np.float32)
-            for i, b in enumerate(blobs):
-                if b is not None:
-                    out[i] = np.frombuffer(b, dtype=np.float32)
-            return out
+            return _pg_vectors(blobs, next((len(b) // 4 for b in blobs if b is not None), 0), 0, "<f4")
         from psycopg.adapt import Loader
         from psycopg.pq import Format
 

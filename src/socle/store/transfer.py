@@ -1,16 +1,12 @@
-"""Copy one store into another (`socle migrate`), verifiably: SQLite to PostgreSQL when a
-deployment grows, or any other pair of URLs, with the same code.
+"""Copy one store into another (`socle migrate`, see ``docs/deployment.md``), verifiably:
+SQLite to PostgreSQL when a deployment grows, or any other pair of URLs, with the same code.
 
 Everything is copied with its ids (chunk ids are cited by answers and counted by passage
 votes; user ids are referenced by keys and grants), term vocabulary included, so that the
-copy ranks exactly like the original. The copy is resumable: each document is written with
-its chunks in one transaction and skipped on the next run when the target already holds
-it (same id, collection, key and content hash); the other tables are upserted in batches.
-Interrupting the copy at any point loses nothing: run the same command again.
-
-At the end, each table's row count and a SHA-256 checksum of its rows (values normalised:
-JSON with sorted keys, flags as 0/1, vectors as float32 bytes) are computed on both sides
-and compared.
+copy ranks exactly like the original. Resumable: each document is written with its chunks in
+one transaction and skipped on the next run when the target already holds it (same id,
+collection, key and content hash); the other tables are upserted in batches. At the end,
+each table's row count and a SHA-256 checksum of its rows (:func:`_normal`) are compared.
 """
 
 from __future__ import annotations
@@ -31,21 +27,12 @@ from socle.store.store import Store
 Progress = Callable[[str], None]
 BATCH = 1000
 CORPUS_TABLES = [T.terms, T.collections, T.documents, T.chunks]
-# Service tables, and whether a row already in the target is updated (False: append-only).
-SERVICE_TABLES: list[tuple[sa.Table, bool]] = [
-    (T.users, True),
-    (T.api_keys, True),
-    (T.grants, True),
-    (T.assistants, True),
-    (T.answers, False),
-    (T.audit, False),  # append-only: never updated, even by the copy
-    (T.feedback, False),
-    (T.passage_votes, True),
-    (T.corrections, True),
-    (T.jobs, True),
-    (T.evaluations, False),
-    (T.privacy_records, True),
-]
+# Service tables, referenced ones first (web sessions are not copied).
+SERVICE_TABLES = [T.users, T.api_keys, T.grants, T.assistants, T.answers, T.audit, T.feedback, T.passage_votes]
+SERVICE_TABLES += [T.corrections, T.jobs, T.evaluations, T.privacy_records]
+TABLES = CORPUS_TABLES + SERVICE_TABLES
+# Rows of these already in the target are left as they are (the audit log is never updated, even by the copy).
+APPEND_ONLY = {"answers", "audit", "feedback", "evaluations"}
 REFUSED = "copiez vers une base vide."
 
 
@@ -95,15 +82,11 @@ def _normal(value: Any) -> str:
     return str(value).replace("\x00", "\ufffd")
 
 
-def _ordered(store: Store, table: sa.Table) -> sa.Select[Any]:
-    keys = [store._binary(c) if isinstance(c.type, sa.Text) else c for c in table.primary_key.columns]
-    return sa.select(table).order_by(*keys)
-
-
 def _rows(store: Store, table: sa.Table) -> Iterator[Any]:
+    """Every row of ``table``, in the order of its primary key (text compared byte by byte)."""
+    keys = [store._binary(c) if isinstance(c.type, sa.Text) else c for c in table.primary_key.columns]
     with store.db.read() as conn:
-        result = conn.execution_options(yield_per=BATCH).execute(_ordered(store, table))
-        yield from result
+        yield from conn.execution_options(yield_per=BATCH).execute(sa.select(table).order_by(*keys))
 
 
 def _checksum(rows: Iterator[Any]) -> tuple[int, str]:
@@ -118,7 +101,7 @@ def _checksum(rows: Iterator[Any]) -> tuple[int, str]:
 def verify(source: Store, target: Store) -> list[TableCheck]:
     """Row counts and checksums of every table, on both sides."""
     checks = []
-    for table in [*CORPUS_TABLES, *(t for t, _ in SERVICE_TABLES)]:
+    for table in TABLES:
         n_src, sum_src = _checksum(_rows(source, table))
         n_dst, sum_dst = _checksum(_rows(target, table))
         checks.append(TableCheck(table.name, n_src, n_dst, sum_src, sum_dst))
@@ -126,10 +109,10 @@ def verify(source: Store, target: Store) -> list[TableCheck]:
 
 
 # -- copy -------------------------------------------------------------------------------------
-def _upsert(store: Store, table: sa.Table, mutable: bool) -> Any:
+def _upsert(store: Store, table: sa.Table) -> Any:
     insert = store._upsert(table)
     keys = [c.name for c in table.primary_key.columns]
-    if not mutable:
+    if table.name in APPEND_ONLY:
         return insert.on_conflict_do_nothing(index_elements=keys)
     return insert.on_conflict_do_update(
         index_elements=keys, set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
@@ -162,7 +145,7 @@ def _copy_collections(source: Store, target: Store) -> None:
             )
     if wanted:
         with target.db.write() as conn:
-            conn.execute(_upsert(target, T.collections, True), list(wanted.values()))
+            conn.execute(_upsert(target, T.collections), list(wanted.values()))
 
 
 def _signatures(store: Store) -> dict[int, tuple[int, str, str]]:
@@ -204,26 +187,19 @@ def _copy_documents(source: Store, target: Store, report: TransferReport, progre
 
 
 def _copy_service_tables(source: Store, target: Store, report: TransferReport) -> None:
-    for table, mutable in SERVICE_TABLES:
-        statement = _upsert(target, table, mutable)
-        copied = 0
-        batch: list[dict[str, Any]] = []
-        for row in [*_rows(source, table), None]:
-            if row is not None:
-                batch.append(row._asdict())
-            if batch and (row is None or len(batch) == BATCH):
-                with target.db.write() as conn:
-                    conn.execute(statement, batch)
-                copied += len(batch)
-                batch = []
-        report.rows_copied[table.name] = copied
+    for table in SERVICE_TABLES:
+        rows = [r._asdict() for r in _rows(source, table)]
+        for start in range(0, len(rows), BATCH):
+            with target.db.write() as conn:
+                conn.execute(_upsert(target, table), rows[start : start + BATCH])
+        report.rows_copied[table.name] = len(rows)
 
 
 def _reset_sequences(target: Store) -> None:
     """PostgreSQL identity columns continue after the copied ids (SQLite's rowids do by themselves)."""
     if target.backend != "postgresql":
         return
-    tables = [t.name for t in (*CORPUS_TABLES, *(t for t, _ in SERVICE_TABLES)) if "id" in t.primary_key.columns]
+    tables = [t.name for t in TABLES if "id" in t.primary_key.columns]
     with target.db.write() as conn:
         for table in tables:
             conn.exec_driver_sql(
