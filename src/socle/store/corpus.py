@@ -82,8 +82,8 @@ _DELETE_DOCUMENT = T.documents.delete().where(T.documents.c.collection_id == sa.
 _DELETE_DOCUMENT = _DELETE_DOCUMENT.where(T.documents.c.key == sa.bindparam("b_key"))
 _INSERT_DOCUMENT = T.documents.insert().returning(T.documents.c.id)
 _NEW_TERMS = {
-    "sqlite": sqlite.insert(T.terms).on_conflict_do_nothing(index_elements=["term"]),
-    "postgresql": postgresql.insert(T.terms).on_conflict_do_nothing(index_elements=["term"]),
+    name: insert(T.terms).on_conflict_do_nothing(index_elements=["term"]).returning(T.terms.c.term, T.terms.c.id)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
 }
 
 
@@ -249,8 +249,9 @@ class CorpusTables:
         found.update(self._lookup_terms(conn, [t for t in terms if t not in found]))
         new = sorted(t for t in terms if t not in found)
         if new:
-            conn.execute(_NEW_TERMS[self.db.dialect], [{"term": t} for t in new])
-            found.update(self._lookup_terms(conn, new))  # ours, or another writer's meanwhile
+            rows = conn.execute(_NEW_TERMS[self.db.dialect], [{"term": t} for t in new])
+            found.update((str(r[0]), int(r[1])) for r in rows)
+            found.update(self._lookup_terms(conn, [t for t in new if t not in found]))  # another writer's
         return found
 
     def _bump(self, conn: sa.Connection, name: str | None = None, cid: int | None = None) -> int | None:

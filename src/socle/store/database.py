@@ -125,6 +125,7 @@ class Database:
             pool_size=8,
             max_overflow=56,
             pool_timeout=30,
+            pool_use_lifo=True,  # the connection used last has the warmest page cache
         )
 
         @event.listens_for(engine, "connect")
@@ -170,6 +171,7 @@ class Database:
             max_overflow=0,
             pool_timeout=timeout,
             pool_pre_ping=True,
+            pool_use_lifo=True,  # the connection used last has its statements prepared
             connect_args={"connect_timeout": 10},
         )
 
