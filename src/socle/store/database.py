@@ -171,7 +171,7 @@ class Database:
             max_overflow=0,
             pool_timeout=timeout,
             pool_pre_ping=True,
-            pool_use_lifo=True,  # the connection used last has its statements prepared
+            pool_use_lifo=True,  # the connection used last has the warmest caches
             connect_args={"connect_timeout": 10},
         )
 
