@@ -79,6 +79,20 @@ def test_users_assistant_and_audit_commands(tmp_path: Path) -> None:
     out = run("users", "add", "claire", "--generate")
     password = out.split("Mot de passe : ")[1].strip()
     assert len(password) >= 12
+    # A right on a collection that does not exist opens nothing: refused, with the near name.
+    unknown = runner.invoke(cli, ["--db", db, "users", "grant", "claire", "Ressources humaines", "reader"])
+    assert unknown.exit_code == 1 and "aucune : ingérez d'abord des documents" in unknown.output
+    from socle.store import open_store
+
+    created = open_store(db)
+    for name in ("rh", "ressources-humaines"):
+        created.ensure_collection(name)
+    created.close()
+    unknown = runner.invoke(cli, ["--db", db, "users", "grant", "claire", "Ressources humaines", "reader"])
+    assert unknown.exit_code == 1 and "Vouliez-vous dire « ressources-humaines » ?" in unknown.output
+    typo = runner.invoke(cli, ["--db", db, "users", "grant", "claire", "ressources-humaine", "reader"])
+    assert "Vouliez-vous dire « ressources-humaines » ?" in typo.output
+    assert "none sur « ancienne »" in run("users", "grant", "claire", "ancienne", "none")  # revoking stays allowed
     run("users", "grant", "claire", "rh", "editor")
     key = run("users", "key", "claire", "--name", "script").strip()
     assert key.startswith("sk-socle-")
@@ -102,10 +116,9 @@ def test_users_assistant_and_audit_commands(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "n'existe pas" in bad.output
     exported = run("audit", "export", "--format", "csv").splitlines()
     actions = [line.split(",")[3] for line in exported[1:]]
-    assert actions == ["user_add", "grant", "key_add", "assistant", "assistant"]
+    assert actions == ["user_add", "grant", "grant", "key_add", "assistant", "assistant"]  # the revoke, then the grant
     assert password not in "\n".join(exported) and key not in "\n".join(exported)
     run("users", "disable", "claire")
     from socle.service.auth import authenticate_key
-    from socle.store import open_store
 
     assert authenticate_key(open_store(db), key) is None  # a disabled account's keys stop working

@@ -143,6 +143,28 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{r['username']}{flags}  {grants}")
 
 
+def _known_collection(store: Any, name: str) -> None:
+    """Refuse a collection name that does not exist, suggesting the nearest one (« Ressources
+    humaines » for « ressources-humaines »: names are compared without case, accents, spaces)."""
+    import difflib
+    import unicodedata
+
+    names = [c.name for c in store.collections()]
+    if name in names:
+        return
+
+    def plain(text: str) -> str:
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in folded if c.isalnum())
+
+    same = [n for n in names if plain(n) == plain(name)]
+    near = same or difflib.get_close_matches(plain(name), [plain(n) for n in names], n=1, cutoff=0.6)
+    suggestion = same[0] if same else next((n for n in names if near and plain(n) == near[0]), None)
+    hint = f" Vouliez-vous dire « {suggestion} » ?" if suggestion else ""
+    known = ", ".join(names) or "aucune : ingérez d'abord des documents"
+    raise NotFoundError(f"La collection « {name} » n'existe pas.{hint} Collections : {known}.")
+
+
 def _user(store: Any, username: str) -> Any:
     user = store.get_user(username)
     if user is None:
@@ -184,6 +206,8 @@ def users_grant(ctx: click.Context, username: str, collection: str, role: str) -
     """Donne à USERNAME le rôle lecteur (reader) ou éditeur (editor) sur COLLECTION, ou le retire (none)."""
     store = _store(ctx)
     user = _user(store, username)
+    if role != "none":  # a right on a collection that does not exist would silently open nothing
+        _known_collection(store, collection)
     store.set_grant(user.id, collection, None if role == "none" else role)
     store.append_audit(
         {
