@@ -144,23 +144,18 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 
 
 def _known_collection(store: Any, name: str) -> None:
-    """Refuse a collection name that does not exist, suggesting the nearest one (« Ressources
-    humaines » for « ressources-humaines »: names are compared without case, accents, spaces)."""
+    """Refuse a collection name that does not exist, suggesting the nearest one: names are
+    compared as identifiers (« Ressources humaines » as ``ressources-humaines``)."""
     import difflib
-    import unicodedata
+
+    from socle.service.names import slugify
 
     names = [c.name for c in store.collections()]
     if name in names:
         return
-
-    def plain(text: str) -> str:
-        folded = unicodedata.normalize("NFKD", text.casefold())
-        return "".join(c for c in folded if c.isalnum())
-
-    same = [n for n in names if plain(n) == plain(name)]
-    near = same or difflib.get_close_matches(plain(name), [plain(n) for n in names], n=1, cutoff=0.6)
-    suggestion = same[0] if same else next((n for n in names if near and plain(n) == near[0]), None)
-    hint = f" Vouliez-vous dire « {suggestion} » ?" if suggestion else ""
+    by_slug = {slugify(n): n for n in names}
+    near = difflib.get_close_matches(slugify(name), list(by_slug), n=1, cutoff=0.6)
+    hint = f" Vouliez-vous dire « {by_slug[near[0]]} » ?" if near else ""
     known = ", ".join(names) or "aucune : ingérez d'abord des documents"
     raise NotFoundError(f"La collection « {name} » n'existe pas.{hint} Collections : {known}.")
 

@@ -246,12 +246,15 @@ class Database:
             return None
         return {str(r[0]) for r in conn.exec_driver_sql("SELECT name FROM _migrations")}
 
-    def status(self) -> tuple[str | None, list[str]]:
-        """The current revision and the revisions still to apply."""
+    def current(self) -> str | None:
+        """The database's revision (a release 0.1 database is at 0001; None when empty)."""
         with self._errors(), self.engine.connect() as conn:
             current = self.revision(conn)
-            if current is None and self.legacy(conn) is not None:
-                current = "0001"
+            return "0001" if current is None and self.legacy(conn) is not None else current
+
+    def status(self) -> tuple[str | None, list[str]]:
+        """The current revision and the revisions still to apply."""
+        current = self.current()
         return current, self.pending(current)
 
     @staticmethod

@@ -107,7 +107,7 @@ class Store(ServiceTables):
         self.db.close()
 
     def revision(self) -> str | None:  # as `socle db status` says
-        return self.db.status()[0]
+        return self.db.current()
 
     @contextmanager
     def raw_connection(self) -> Iterator[Any]:

@@ -28,8 +28,8 @@ def upgrade() -> None:
     op.execute("DROP TABLE IF EXISTS _migrations")
     if bind.dialect.name == "postgresql":
         return  # PostgreSQL had both columns from the start
-    from socle.chunk import index_text
     from socle.models import Chunk, Document
+    from socle.store.corpus import chunk_context
 
     op.add_column("chunks", sa.Column("collection_id", sa.Integer, nullable=False, server_default="0"))
     op.add_column("chunks", sa.Column("context", sa.Text, nullable=False, server_default=""))
@@ -45,8 +45,7 @@ def upgrade() -> None:
         updates = []
         for chunk_id, text, start, end, ordinal, headings, page in rows:
             chunk = Chunk(text, start, end, ordinal, tuple(json.loads(headings)), page)
-            full = index_text(shell.title, chunk, shell.descriptors)
-            updates.append((full[: len(full) - len(text)].rstrip("\n"), chunk_id))
+            updates.append((chunk_context(shell, chunk), chunk_id))
         if updates:
             bind.exec_driver_sql("UPDATE chunks SET context = ? WHERE id = ?", updates)
     op.drop_index("chunks_document", "chunks")
