@@ -39,7 +39,7 @@ def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     store = open_store(path)
     assert store.backend == "sqlite"
-    assert store.applied_now == ["0001", "0002", "0003"] and store.revision() == HEAD
+    assert store.applied_now == ["0001", "0002", "0003", "0004"] and store.revision() == HEAD
     store.close()
     # Re-opening applies nothing new and keeps data.
     store = open_store(f"sqlite:///{path}")

@@ -586,7 +586,7 @@ def test_postgres_migrations_concurrent_start(pg_url: str) -> None:
         t.join()
     assert not errors, errors
     applied = sorted(name for s in stores for name in s.applied_now)
-    assert applied == ["0001", "0002", "0003"]  # each applied by exactly one worker
+    assert applied == ["0001", "0002", "0003", "0004"]  # each applied by exactly one worker
     assert all(s.revision() == HEAD for s in stores)
     for s in stores:
         s.close()
@@ -748,14 +748,14 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
 
     from socle.cli import cli
 
-    revisions = ["0001", "0002", "0003"]
+    revisions = ["0001", "0002", "0003", "0004"]
 
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", pg_url, "db", "status", "--json"])
     assert result.exit_code == 0, result.output
     assert __import__("json").loads(result.stdout)["pending"] == revisions
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
-    assert result.exit_code == 0 and "3 migration(s) appliquée(s)" in result.output
+    assert result.exit_code == 0 and f"{len(revisions)} migration(s) appliquée(s)" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "upgrade"])
     assert "déjà à jour" in result.output
     result = runner.invoke(cli, ["--db", pg_url, "db", "status"])
@@ -768,6 +768,46 @@ def test_db_upgrade_and_status(tmp_path: Path, pg_url: str) -> None:
     assert "Aucune migration en attente" in result.output
     result = runner.invoke(cli, ["migrate", "--from", pg_url, "--to", str(path)])
     assert result.exit_code == 0 and "Copie vérifiée" in result.output  # any direction, same code
+
+
+def test_conversations_keep_answers_in_order_and_deleting_unlinks_them(store: Store) -> None:
+    user = store.create_user("alice", None)
+    other = store.create_user("bob", None)
+    first = store.create_conversation(user.id, "demo", "Congés")
+    second = store.create_conversation(user.id, "rh", "Paie")
+    store.create_conversation(other.id, "demo", "Autre")
+    record = {"collection": "demo", "answer": "R", "mode": "extractive", "model": "m", "username": "alice"}
+    record |= {"abstained": False, "confidence": 0.5, "citations": [], "footprint": {}, "assistant": "demo"}
+    ids = [
+        store.record_answer(record | {"question": q, "conversation_id": first, "extra": {"next_step": q}})
+        for q in ("Q1 ?", "Q2 ?")
+    ]
+    turns = store.conversation_answers(first)
+    assert [(t["id"], t["question"], t["extra"]) for t in turns] == [
+        (ids[0], "Q1 ?", {"next_step": "Q1 ?"}),
+        (ids[1], "Q2 ?", {"next_step": "Q2 ?"}),
+    ]
+    listed = store.conversations(user.id)
+    assert [(c["id"], c["turns"]) for c in listed] == [(first, 2), (second, 0)]  # the last used first
+    assert [c["id"] for c in store.conversations(user.id, "rh")] == [second]
+    store.rename_conversation(second, "Bulletins de paie")
+    assert store.conversation(second)["title"] == "Bulletins de paie"
+    assert store.delete_conversation(first) and not store.delete_conversation(first)
+    assert store.conversation(first) is None and store.conversation_answers(first) == []
+    assert [a["id"] for a in store.answers()] == ids  # the answers stay, unlinked
+    store.delete_user("alice")  # a user's conversations go with the account
+    assert store.conversations(user.id) == [] and store.conversation(second) is None
+
+
+def test_a_rejected_correction_leaves_the_queue_and_can_still_be_validated(store: Store) -> None:
+    cid = store.add_correction("demo", "Q ?", "Texte", None, None, "alice")
+    assert store.all_corrections()[0].pending
+    rejected = store.reject_correction(cid, "bob")
+    assert not rejected.pending and rejected.rejected_by == "bob" and rejected.validated_at is None
+    assert store.edit_correction(cid, "Texte corrigé").text == "Texte corrigé"
+    validated = store.validate_correction(cid, "admin")
+    assert validated.validated_by == "admin" and validated.rejected_at is None
+    assert [c.text for c in store.corrections("demo")] == ["Texte corrigé"]
 
 
 # -- personal data protection ---------------------------------------------------------------------

@@ -93,7 +93,7 @@ def schema_differences(store: Store) -> list[Any]:
 def test_release_0_1_database_upgrades_in_place(old_url: str) -> None:
     store = open_store(old_url)
     try:
-        assert store.applied_now == ["0002", "0003"] and store.revision() == HEAD  # 0.1 is stamped 0001
+        assert store.applied_now == ["0002", "0003", "0004"] and store.revision() == HEAD  # 0.1 is stamped 0001
         assert schema_differences(store) == []
         # Everything 0.1 wrote reads back through the new code.
         assert {c.name for c in store.collections()} == set(MANIFEST["collections"])
@@ -161,7 +161,7 @@ def test_new_database_matches_the_schema(backend: str, request: pytest.FixtureRe
     url = str(tmp_path / "s.db") if backend == "sqlite" else new_database(request.getfixturevalue("pg_server"))
     store = open_store(url)
     try:
-        assert store.applied_now == ["0001", "0002", "0003"]
+        assert store.applied_now == ["0001", "0002", "0003", "0004"]
         assert schema_differences(store) == []
     finally:
         store.close()

@@ -220,7 +220,9 @@ class CorpusTables:
         with self.db.read() as conn:
             cid = self._collection_id(conn, collection)
             rows = conn.execute(
-                sa.select(d.key, d.title, d.source, d.url, d.content_hash, d.ingested_at, n_chunks.label("chunks"))
+                sa.select(
+                    d.id, d.key, d.title, d.source, d.url, d.content_hash, d.ingested_at, n_chunks.label("chunks")
+                )
                 .where(d.collection_id == cid)
                 .order_by(self._binary(d.key))
             ).all()
@@ -375,12 +377,25 @@ class CorpusTables:
             chunks = [Chunk(r[0], r[1], r[2], r[3], tuple(r[4]), r[5]) for r in chunk_rows]
             yield StoredDocument(document, chunks, content_hash, ingested_at, layout is not None)
 
-    def document_text(self, collection: str, key: str) -> dict[str, Any] | None:
+    def document_text(
+        self, collection: str, key: str | None = None, *, document_id: int | None = None, chunk_id: int | None = None
+    ) -> dict[str, Any] | None:
+        """A document of ``collection`` with its text, found by key, by id or by one of its
+        chunks (links name documents by id or passage: a key may be a path on the server)."""
         d = T.documents.c
-        query = sa.select(d.key, d.title, d.source, d.url, d.mime, d.metadata, d.text, d.ingested_at)
-        row = self._first(
-            query.join_from(T.documents, T.collections).where(T.collections.c.name == collection, d.key == key)
-        )
+        query = sa.select(d.id, d.key, d.title, d.source, d.url, d.mime, d.metadata, d.text, d.ingested_at, d.blocks)
+        query = query.join_from(T.documents, T.collections).where(T.collections.c.name == collection)
+        if key is not None:
+            query = query.where(d.key == key)
+        elif document_id is not None:
+            query = query.where(d.id == document_id)
+        elif chunk_id is not None:
+            query = query.where(
+                d.id == sa.select(T.chunks.c.document_id).where(T.chunks.c.id == chunk_id).scalar_subquery()
+            )
+        else:
+            return None
+        row = self._first(query)
         if row is None:
             return None
         return {**row._asdict(), "metadata": dict(row.metadata), "collection": collection}

@@ -31,6 +31,7 @@ class DocumentInfo:
     chunks: int
     content_hash: str
     ingested_at: str
+    id: int = 0  # internal id: what links use (a key may be a server path)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ class Correction:
     author: str | None
     validated_by: str | None
     validated_at: str | None
+    rejected_by: str | None = None
+    rejected_at: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.validated_at is None and self.rejected_at is None
 
 
 AUDIT_FIELDS = (

@@ -24,7 +24,7 @@ from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 # The newest migration: a database at this revision needs no upgrade (checked without
 # loading Alembic, which keeps `socle` commands quick to start).
-HEAD = "0003"
+HEAD = "0004"
 
 
 class _PgVector(UserDefinedType[Any]):
@@ -143,7 +143,21 @@ answers = sa.Table(
     sa.Column("footprint", Json, nullable=False),
     sa.Column("username", sa.Text),
     sa.Column("assistant", sa.Text),
+    sa.Column("conversation_id", Id),  # conversations.id; set to NULL when the conversation is deleted
+    sa.Column("extra", Json),  # what the answer page shows besides the columns above (to show it again)
     sa.Index("answers_collection", "collection", "created_at"),
+    sa.Index("answers_conversation", "conversation_id"),
+)
+conversations = sa.Table(  # a user's conversation with one assistant (web UI, API with socle_conversation)
+    "conversations",
+    metadata,
+    _id(),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("assistant", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Index("conversations_user", "user_id", "updated_at"),
 )
 users = sa.Table(
     "users",
@@ -250,6 +264,8 @@ corrections = sa.Table(
     sa.Column("validated_by", sa.Text),
     sa.Column("validated_at", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("rejected_by", sa.Text),
+    sa.Column("rejected_at", sa.Text),
     sa.Index("corrections_collection", "collection"),
 )
 jobs = sa.Table(

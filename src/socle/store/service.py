@@ -220,15 +220,64 @@ class ServiceTables(CorpusTables):
     def record_answer(self, record: dict[str, Any]) -> int:
         """Store one answer with its citations and footprint; returns its id."""
         values = {key: record.get(key) for key in ("collection", "question", "answer", "mode", "model", "username")}
+        stamp = now()
         values |= {
-            "created_at": now(),
+            "created_at": stamp,
             "abstained": bool(record["abstained"]),
             "confidence": float(record["confidence"]),
             "citations": record["citations"],
             "footprint": record["footprint"],
             "assistant": record.get("assistant"),
+            "conversation_id": record.get("conversation_id"),
+            "extra": record.get("extra"),
         }
-        return self._insert(T.answers, values)
+        with self.db.write() as conn:
+            answer_id = _inserted(conn, T.answers, values)
+            if values["conversation_id"] is not None:
+                c = T.conversations.c
+                conn.execute(T.conversations.update().where(c.id == values["conversation_id"]).values(updated_at=stamp))
+        return answer_id
+
+    # -- conversations -----------------------------------------------------------------------------
+    def create_conversation(self, user_id: int, assistant: str, title: str) -> int:
+        stamp = now()
+        values = {"user_id": user_id, "assistant": assistant, "title": title, "created_at": stamp}
+        return self._insert(T.conversations, values | {"updated_at": stamp})
+
+    def conversation(self, conversation_id: int) -> dict[str, Any] | None:
+        row = self._first(sa.select(T.conversations).where(T.conversations.c.id == conversation_id))
+        return None if row is None else row._asdict()
+
+    def conversations(self, user_id: int, assistant: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """A user's conversations, the most recent first, with their number of questions."""
+        c, a = T.conversations.c, T.answers.c
+        turns = sa.select(sa.func.count()).where(a.conversation_id == c.id).scalar_subquery()
+        last = sa.select(sa.func.coalesce(sa.func.max(a.id), 0)).where(a.conversation_id == c.id).scalar_subquery()
+        query = sa.select(T.conversations, turns.label("turns")).where(c.user_id == user_id)
+        if assistant is not None:
+            query = query.where(c.assistant == assistant)
+        order = (c.updated_at.desc(), last.desc(), c.id.desc())  # answer ids break ties within a second
+        return [r._asdict() for r in self._rows(query.order_by(*order).limit(limit))]
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        c = T.conversations.c
+        with self.db.write() as conn:
+            conn.execute(T.conversations.update().where(c.id == conversation_id).values(title=title))
+
+    def delete_conversation(self, conversation_id: int) -> bool:
+        """Remove the conversation from its owner's list; its answers stay (audit log, ratings),
+        unlinked."""
+        a, c = T.answers.c, T.conversations.c
+        with self.db.write() as conn:
+            conn.execute(T.answers.update().where(a.conversation_id == conversation_id).values(conversation_id=None))
+            return bool(conn.execute(T.conversations.delete().where(c.id == conversation_id)).rowcount)
+
+    def conversation_answers(self, conversation_id: int) -> list[dict[str, Any]]:
+        """The answers of a conversation in order, with what is needed to show them again."""
+        a = T.answers.c
+        columns = [a[n] for n in _ANSWER] + [a.citations, a.footprint, a.extra, a.assistant]
+        query = sa.select(*columns).where(a.conversation_id == conversation_id).order_by(a.id)
+        return [{**r._asdict(), "abstained": bool(r.abstained)} for r in self._rows(query)]
 
     def answers(self, collection: str | None = None) -> list[dict[str, Any]]:
         a = T.answers.c
@@ -306,8 +355,34 @@ class ServiceTables(CorpusTables):
             row = conn.execute(
                 T.corrections.update()
                 .where(c.id == correction_id)
-                .values(validated_by=validated_by, validated_at=now())
+                .values(validated_by=validated_by, validated_at=now(), rejected_by=None, rejected_at=None)
                 .returning(*_CORRECTION)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"La correction {correction_id} n'existe pas.")
+        return Correction(**row._asdict())
+
+    def reject_correction(self, correction_id: int, rejected_by: str) -> Correction:
+        """Take a proposal out of the queue without deleting it (who refused it stays known)."""
+        c = T.corrections.c
+        with self.db.write() as conn:
+            row = conn.execute(
+                T.corrections.update()
+                .where(c.id == correction_id)
+                .values(rejected_by=rejected_by, rejected_at=now(), validated_by=None, validated_at=None)
+                .returning(*_CORRECTION)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"La correction {correction_id} n'existe pas.")
+        return Correction(**row._asdict())
+
+    def edit_correction(self, correction_id: int, text: str, embedding: np.ndarray | None = None) -> Correction:
+        """Change a correction's text (the question's embedding stays unless one is given)."""
+        c = T.corrections.c
+        values: dict[str, Any] = {"text": text} | ({"embedding": embedding} if embedding is not None else {})
+        with self.db.write() as conn:
+            row = conn.execute(
+                T.corrections.update().where(c.id == correction_id).values(**values).returning(*_CORRECTION)
             ).first()
         if row is None:
             raise NotFoundError(f"La correction {correction_id} n'existe pas.")
@@ -354,6 +429,146 @@ class ServiceTables(CorpusTables):
     def job(self, job_id: int) -> dict[str, Any] | None:
         row = self._first(sa.select(T.jobs).where(T.jobs.c.id == job_id))
         return None if row is None else row._asdict()
+
+    # -- improvement queue ---------------------------------------------------------------------------
+    # Read-only queries of the improvement page (socle.service.review). ``collections`` are
+    # values of the ``collection`` columns as stored (comma-joined when an answer read several
+    # collections): the caller lists those it may edit (``review_collection_keys``), so that
+    # counts and limits apply to what the reader may see.
+    def review_collection_keys(self) -> list[str]:
+        """The distinct ``collection`` values of answers and corrections."""
+        a, c = T.answers.c, T.corrections.c
+        query = sa.union(sa.select(a.collection), sa.select(c.collection))
+        with self.db.read() as conn:
+            return sorted(str(r[0]) for r in conn.execute(query).all())
+
+    def _review_corrections_query(self) -> sa.Select[Any]:
+        c, f, a = T.corrections.c, T.feedback.c, T.answers.c
+        joined = T.corrections.outerjoin(T.feedback, f.id == c.feedback_id).outerjoin(T.answers, a.id == f.answer_id)
+        columns = [col for col in _CORRECTION if col.name != "embedding"]
+        return sa.select(
+            *columns,
+            c.created_at,
+            c.feedback_id,
+            f.comment,
+            a.id.label("answer_id"),
+            a.answer.label("answer"),
+            a.assistant,
+            a.created_at.label("answer_at"),
+        ).select_from(joined)
+
+    def review_correction(self, correction_id: int) -> dict[str, Any] | None:
+        """One correction with its date and the answer it corrects (when reachable)."""
+        row = self._first(self._review_corrections_query().where(T.corrections.c.id == correction_id))
+        return None if row is None else row._asdict()
+
+    def review_corrections(
+        self, collections: list[str], pending: bool, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Corrections of ``collections`` with their date, the rating's comment and the answer
+        they correct: the pending ones oldest first, else the validated or rejected ones, the
+        most recently decided first."""
+        c = T.corrections.c
+        query = self._review_corrections_query().where(c.collection.in_(collections))
+        undecided = sa.and_(c.validated_at.is_(None), c.rejected_at.is_(None))
+        if pending:
+            query = query.where(undecided).order_by(c.id)
+        else:
+            decided = sa.func.coalesce(c.validated_at, c.rejected_at)
+            query = query.where(sa.not_(undecided)).order_by(decided.desc(), c.id.desc())
+        return [r._asdict() for r in self._rows(query if limit is None else query.limit(limit))]
+
+    def review_feedback(
+        self,
+        collections: list[str],
+        *,
+        assistant: str | None = None,
+        since: str | None = None,
+        before: str | None = None,
+        rating: int | None = None,
+        limit: int = 200,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Ratings of the answers of ``collections``, newest first, with their answer, and how
+        many match in all. ``since`` and ``before`` are ISO-8601 prefixes compared with the
+        rating's UTC timestamp as text (``since`` included, ``before`` excluded)."""
+        f, a = T.feedback.c, T.answers.c
+        joined = T.feedback.join(T.answers, a.id == f.answer_id)
+        conditions: list[sa.ColumnElement[bool]] = [a.collection.in_(collections)]
+        if assistant:
+            conditions.append(a.assistant == assistant)
+        if since:
+            conditions.append(f.created_at >= since)
+        if before:
+            conditions.append(f.created_at < before)
+        if rating is not None:
+            conditions.append(f.rating == rating)
+        count = sa.select(sa.func.count()).select_from(joined).where(*conditions)
+        query = (
+            sa.select(
+                f.id,
+                f.created_at,
+                f.username,
+                f.rating,
+                f.comment,
+                f.correction,
+                a.id.label("answer_id"),
+                a.question,
+                a.answer,
+                a.assistant,
+                a.collection,
+            )
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(f.created_at.desc(), f.id.desc())
+            .limit(limit)
+        )
+        total = int(self._first(count)[0])
+        return [r._asdict() for r in self._rows(query)], total
+
+    def review_abstentions(
+        self, collections: list[str], *, assistant: str | None = None, limit: int = 200
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Answers that abstained on ``collections``, newest first, each with the id of a
+        validated correction written for the same question since (or None), and how many
+        there are in all."""
+        a, c = T.answers.c, T.corrections.c
+        conditions: list[sa.ColumnElement[bool]] = [a.abstained == sa.true(), a.collection.in_(collections)]
+        if assistant:
+            conditions.append(a.assistant == assistant)
+        answered = (
+            sa.select(sa.func.max(c.id))
+            .where(c.question == a.question, c.collection == a.collection, c.validated_at.is_not(None))
+            .scalar_subquery()
+        )
+        count = sa.select(sa.func.count()).select_from(T.answers).where(*conditions)
+        query = (
+            sa.select(
+                a.id,
+                a.created_at,
+                a.question,
+                a.assistant,
+                a.collection,
+                a.username,
+                a.extra,
+                answered.label("correction_id"),
+            )
+            .where(*conditions)
+            .order_by(a.created_at.desc(), a.id.desc())
+            .limit(limit)
+        )
+        total = int(self._first(count)[0])
+        return [r._asdict() for r in self._rows(query)], total
+
+    def review_assistants(self, collections: list[str]) -> list[str]:
+        """The assistants named by the answers of ``collections`` (the page's filter)."""
+        a = T.answers.c
+        query = (
+            sa.select(a.assistant)
+            .where(a.collection.in_(collections), a.assistant.is_not(None))
+            .distinct()
+            .order_by(a.assistant)
+        )
+        return [str(r[0]) for r in self._rows(query)]
 
 
 __all__ = ["AUDIT_FIELDS", "Assistant", "Correction", "ServiceTables", "User"]

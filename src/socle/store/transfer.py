@@ -28,7 +28,17 @@ Progress = Callable[[str], None]
 BATCH = 1000
 CORPUS_TABLES = [T.terms, T.collections, T.documents, T.chunks]
 # Service tables, referenced ones first (web sessions are not copied).
-SERVICE_TABLES = [T.users, T.api_keys, T.grants, T.assistants, T.answers, T.audit, T.feedback, T.passage_votes]
+SERVICE_TABLES = [
+    T.users,
+    T.api_keys,
+    T.grants,
+    T.assistants,
+    T.conversations,
+    T.answers,
+    T.audit,
+    T.feedback,
+    T.passage_votes,
+]
 SERVICE_TABLES += [T.corrections, T.jobs, T.evaluations, T.privacy_records]
 TABLES = CORPUS_TABLES + SERVICE_TABLES
 # Rows of these already in the target are left as they are (the audit log is never updated, even by the copy).
