@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -24,13 +25,143 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     return invoke
 
 
+def _commands(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    found = [(path, command)]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            found += _commands(sub, (*path, name))
+    return found
+
+
+ENGLISH = (
+    "Usage:",
+    "Show this message",
+    "Show the version",
+    "[default:",
+    "[required]",
+    "Commands:",
+    " TEXT ",
+    "INTEGER",
+)
+
+
 def test_every_command_has_french_help() -> None:
+    """Every command and option says what it does, and the help page around it is French too."""
     runner = CliRunner()
-    for name, command in cli.commands.items():
-        assert command.help, f"{name} has no help text"
-        result = runner.invoke(cli, [name, "--help"])
-        assert result.exit_code == 0
-        assert "Usage" in result.output
+    for path, command in _commands(cli):
+        where = " ".join(("socle", *path))
+        assert command.help, f"{where} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"{where} {param.opts[0]} has no help text"
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Utilisation : ") and "Affiche cette aide et quitte." in result.output
+        assert not [w for w in ENGLISH if w in result.output], (where, result.output)
+    top = runner.invoke(cli, ["--help"]).output
+    assert "Commandes :" in top and "Options :" in top and "COMMANDE [ARGUMENTS]..." in top
+    search = runner.invoke(cli, ["search", "--help"]).output
+    assert "-k ENTIER" in search and "[défaut : 5]" in search
+
+
+def test_users_grant_takes_french_and_english_role_names(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socle.store import open_store
+
+    run("users", "add", "claire", "--generate")
+    store = open_store(tmp_path / "cli.db")
+    for name in ("rh", "paie", "archives", "courrier"):
+        store.ensure_collection(name)
+    store.close()
+
+    said = {}
+    for collection, role in (("rh", "lecteur"), ("paie", "éditeur"), ("archives", "editeur"), ("courrier", "Éditeur")):
+        result = run("users", "grant", "claire", collection, role)
+        assert result.exit_code == 0, result.output
+        said[collection] = result.output.strip()
+    assert said == {
+        "rh": "claire : lecteur sur « rh ».",
+        "paie": "claire : éditeur sur « paie ».",
+        "archives": "claire : éditeur sur « archives ».",
+        "courrier": "claire : éditeur sur « courrier ».",
+    }
+    # The English names stay accepted; messages still speak French.
+    assert run("users", "grant", "claire", "rh", "editor").output.strip() == "claire : éditeur sur « rh »."
+    assert run("users", "grant", "claire", "paie", "reader").output.strip() == "claire : lecteur sur « paie »."
+    assert (
+        run("users", "grant", "claire", "archives", "aucun").output.strip() == "claire : aucun droit sur « archives »."
+    )
+    assert (
+        run("users", "grant", "claire", "courrier", "none").output.strip() == "claire : aucun droit sur « courrier »."
+    )
+
+    # The database keeps its own words (its CHECK constraint allows reader and editor only).
+    store = open_store(tmp_path / "cli.db")
+    claire = store.get_user("claire")
+    assert claire is not None and store.grants(claire.id) == {"rh": "editor", "paie": "reader"}
+    listed = json.loads(run("users", "list", "--json").output)
+    assert listed[0]["grants"] == {"paie": "reader", "rh": "editor"}
+    assert "paie (lecteur)" in run("users", "list").output and "rh (éditeur)" in run("users", "list").output
+    audit = [r for r in store.audit_entries() if r["action"] == "grant"]
+    assert [r["detail"]["role"] for r in audit] == [
+        "reader",
+        "editor",
+        "editor",
+        "editor",
+        "editor",
+        "reader",
+        "none",
+        "none",
+    ]
+
+
+def test_users_grant_refuses_an_unknown_role_in_french(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socle.store import open_store
+
+    run("users", "add", "claire", "--generate")
+    store = open_store(tmp_path / "cli.db")
+    store.ensure_collection("rh")
+    store.close()
+    unknown = run("users", "grant", "claire", "rh", "chef")
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == (
+        "Erreur : Rôle inconnu : « chef ». Rôles acceptés : lecteur (reader), éditeur (editor), aucun (none)."
+    )
+    admin = run("users", "grant", "claire", "rh", "administrateur")
+    assert admin.exit_code == 1
+    assert "n'est pas un rôle sur une collection" in admin.output and "socle users add NOM --admin" in admin.output
+    claire = open_store(tmp_path / "cli.db").get_user("claire")
+    assert claire is not None and not claire.is_admin
+    assert open_store(tmp_path / "cli.db").grants(claire.id) == {}
+
+
+def test_parse_role_and_role_name() -> None:
+    from socle.errors import SocleError
+    from socle.service.auth import ROLE_NAMES, AdminRoleRefused, parse_role, role_name
+
+    for word, stored in {
+        "lecteur": "reader",
+        "Lectrice": "reader",
+        "reader": "reader",
+        "éditeur": "editor",
+        "e\u0301diteur": "editor",  # decomposed é, as some terminals send it
+        "editeur": "editor",
+        " EDITOR ": "editor",
+        "aucun": None,
+        "none": None,
+    }.items():
+        assert parse_role(word) == stored, word
+    assert parse_role("administrateur", allow_admin=True) == "admin"
+    with pytest.raises(AdminRoleRefused):
+        parse_role("administrateur")
+    with pytest.raises(SocleError, match="Rôles acceptés : lecteur"):
+        parse_role("propriétaire")
+    assert [role_name(r) for r in ("reader", "editor", "admin", None)] == [
+        "lecteur",
+        "éditeur",
+        "administrateur",
+        "aucun",
+    ]
+    assert ROLE_NAMES["editor"] == "éditeur"
 
 
 def test_ingest_search_list_remove(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -141,3 +272,8 @@ def test_chat_keeps_the_conversation(run) -> None:  # type: ignore[no-untyped-de
     assert result.exit_code == 0, result.output
     assert result.output.count("Sources :") == 2
     assert result.output.count("conges-annuels-agents.md") >= 2
+
+
+def test_a_declined_confirmation_says_so_in_french(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("remove", "-c", "mairie", "--all", input="n\n")
+    assert result.exit_code == 1 and "Rien n'a été supprimé." in result.output and "Aborted" not in result.output

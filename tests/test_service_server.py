@@ -92,7 +92,9 @@ def test_users_assistant_and_audit_commands(tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "Vouliez-vous dire « ressources-humaines » ?" in unknown.output
     typo = runner.invoke(cli, ["--db", db, "users", "grant", "claire", "ressources-humaine", "reader"])
     assert "Vouliez-vous dire « ressources-humaines » ?" in typo.output
-    assert "none sur « ancienne »" in run("users", "grant", "claire", "ancienne", "none")  # revoking stays allowed
+    assert "aucun droit sur « ancienne »" in run(
+        "users", "grant", "claire", "ancienne", "none"
+    )  # revoking stays allowed
     run("users", "grant", "claire", "rh", "editor")
     key = run("users", "key", "claire", "--name", "script").strip()
     assert key.startswith("sk-socle-")

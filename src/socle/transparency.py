@@ -19,9 +19,11 @@ from typing import Any
 from socle.answer import EXTRACTIVE_MODEL
 from socle.config import Settings
 from socle.errors import NotFoundError
+from socle.service.french import nombre
 from socle.store import Store
 
 CARD_SCHEMA = "socle-card/1"
+GROUP_LABELS = {"assistant": "assistant", "collection": "collection", "day": "jour"}  # footprint groups, as shown
 
 
 def _runtime(settings: Settings) -> dict[str, str]:
@@ -88,8 +90,8 @@ def footprint_svg(rows: list[dict[str, Any]], key: str, value: str = "energy_wh"
     top = max((r[value] for r in rows), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-labelledby="t d"><title id="t">Énergie par {escape(key)}</title>'
-        f'<desc id="d">{escape(", ".join(f"{r[key]} : {r[value]:.4f} {unit}" for r in rows))}</desc>',
+        f' role="img" aria-labelledby="t d"><title id="t">Énergie par {escape(GROUP_LABELS.get(key, key))}</title>'
+        f'<desc id="d">{escape(" ; ".join(f"{r[key]} : {nombre(r[value], 4)} {unit}" for r in rows))}</desc>',
         "<style>text{font:13px system-ui,sans-serif;fill:#1e1e1e}</style>",
     ]
     for i, r in enumerate(rows):
@@ -98,7 +100,7 @@ def footprint_svg(rows: list[dict[str, Any]], key: str, value: str = "energy_wh"
         label = escape(str(r[key]))[:28]
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{label}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#000091"/>')
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}">{r[value]:.4f} {unit}</text>')
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 16}">{escape(nombre(r[value], 4))} {unit}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -136,9 +138,9 @@ def assistant_card(store: Store, settings: Settings, name: str, contact: str = "
     runtime = _runtime(settings)
     limits = [
         "Répond uniquement à partir des documents des collections listées ; ne connaît rien d'autre.",
-        f"Répond quand la confiance de la recherche atteint {threshold:.2f} ; entre {possible:.2f} et "
-        f"{threshold:.2f}, donne le passage le plus proche comme « réponse possible, à vérifier » ; "
-        f"en dessous de {possible:.2f}, dit qu'il ne trouve pas la réponse.",
+        f"Répond quand la confiance de la recherche atteint {nombre(threshold, 2)} ; entre {nombre(possible, 2)} et "
+        f"{nombre(threshold, 2)}, donne le passage le plus proche comme « réponse possible, à vérifier » ; "
+        f"en dessous de {nombre(possible, 2)}, dit qu'il ne trouve pas la réponse.",
         "Chaque réponse cite ses sources : vérifiez-les avant toute décision.",
     ]
     if settings.llm_backend == "extractive":
@@ -158,7 +160,7 @@ def assistant_card(store: Store, settings: Settings, name: str, contact: str = "
             "answers": runtime["answers"],
             "runtime": runtime["runtime"],
             "embedder": settings.embedder,
-            "retrieval": f"hybride BM25 français + embeddings, poids dense {settings.dense_weight}",
+            "retrieval": f"hybride BM25 français + embeddings, poids dense {nombre(settings.dense_weight, 2)}",
             "ai_generated_mark": True,
         },
         "collections": collections,
@@ -227,8 +229,8 @@ def card_markdown(card: dict[str, Any]) -> str:
     out += [
         "",
         "## Empreinte",
-        f"- {f['requests']} réponses, {f['energy_wh']:.4f} Wh, {f.get('carbon_g', 0):.4f} gCO2e au total ; "
-        f"{f['energy_wh_per_answer'] * 1000:.3f} mWh par réponse en moyenne",
+        f"- {nombre(f['requests'])} réponses, {nombre(f['energy_wh'], 4)} Wh, {nombre(f.get('carbon_g', 0), 4)} gCO2e"
+        f" au total ; {nombre(f['energy_wh_per_answer'] * 1000, 3)} mWh par réponse en moyenne",
         f"- Méthode : {card['footprint_model']['method']}, {card['footprint_model']['carbon_g_per_kwh']} gCO2e/kWh",
         "",
         "## Limites connues",

@@ -10,10 +10,13 @@ from __future__ import annotations
 import click
 
 from socle.cli import chatmd, corpus, db, export, privacy, service
+from socle.cli.common import speak_french
 
 
 @click.group()
-@click.version_option(package_name="socle")
+@click.version_option(
+    package_name="socle", help="Affiche la version et quitte.", message="%(prog)s, version %(version)s"
+)
 @click.option("--db", envvar="SOCLE_DB", help="Base de données (chemin SQLite ou URL). Défaut : $SOCLE_HOME/socle.db")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -43,5 +46,8 @@ cli.add_command(privacy.privacy)
 
 # Database schema and the SQLite → PostgreSQL copy (issue 6).
 db.register(cli)
+
+# Help pages in French, built-in parts included (« Utilisation : », « Affiche cette aide… »).
+speak_french(cli)
 
 __all__ = ["cli"]

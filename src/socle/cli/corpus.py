@@ -87,7 +87,7 @@ def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: lis
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CHEMINS...")
 @collection_option
 @click.option("--chunk-words", type=int, help="Taille maximale des passages, en mots (défaut : 120).")
 @click.pass_context
@@ -372,7 +372,8 @@ def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remo
                 show_default=False,
             )
             if answer.strip().lower() not in ("o", "oui", "y", "yes"):
-                raise click.Abort()
+                click.echo("Rien n'a été supprimé.")
+                ctx.exit(1)
         if not store.remove_collection(collection):
             raise SocleError(f"La collection « {collection} » n'existe pas.")
         click.echo(f"Collection « {collection} » supprimée.")

@@ -71,7 +71,7 @@ def vocabulary() -> None:
 
 
 @vocabulary.command("set")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FICHIER")
 @collection_option
 @click.option(
     "--examples-field",
@@ -80,7 +80,7 @@ def vocabulary() -> None:
 @click.pass_context
 @reports_errors
 def vocabulary_set(ctx: click.Context, file: Path, collection: str, examples_field: str | None) -> None:
-    """Associe le vocabulaire FILE (.csv, ou SKOS .ttl .rdf .jsonld) à la collection et classe ses documents."""
+    """Associe le vocabulaire FICHIER (.csv, ou SKOS .ttl .rdf .jsonld) à la collection et classe ses documents."""
     from socle.indexing import load_vocabulary, set_vocabulary
 
     settings = _settings(ctx)

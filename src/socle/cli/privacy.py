@@ -48,7 +48,7 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
 
 
 @privacy.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FICHIERS...")
 @click.option("--details/--no-details", default=True, show_default=True, help="Affiche chaque donnée, en contexte.")
 @json_option
 @reports_errors

@@ -30,7 +30,7 @@ def _operator() -> str:
 # -- serve -------------------------------------------------------------------------------------
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute (0.0.0.0 pour exposer).")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Processus (nécessite secret_key).")
 @click.pass_context
 @reports_errors
@@ -90,7 +90,9 @@ def _new_password(interactive: bool) -> tuple[str, bool]:
     from socle.service.auth import new_password
 
     if interactive and sys.stdin.isatty():
-        typed = click.prompt("Mot de passe (10 caractères au moins)", hide_input=True, confirmation_prompt=True)
+        typed = click.prompt(
+            "Mot de passe (10 caractères au moins)", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+        )
         return str(typed), False
     if not sys.stdin.isatty():
         line = sys.stdin.readline().rstrip("\r\n")
@@ -105,13 +107,15 @@ def _show_password(password: str, generated: bool) -> None:
 
 
 @users.command("add")
-@click.argument("username")
-@click.option("--admin", is_flag=True, help="Administrateur (tous les droits).")
+@click.argument("username", metavar="UTILISATEUR")
+@click.option("--admin", is_flag=True, help="Administrateur : tous les droits sur toutes les collections.")
 @click.option("--prompt/--generate", default=True, help="Demander le mot de passe, ou en générer un.")
 @click.pass_context
 @reports_errors
 def users_add(ctx: click.Context, username: str, admin: bool, prompt: bool) -> None:
-    """Crée un utilisateur (mot de passe demandé, lu sur l'entrée standard, ou généré)."""
+    """Crée un utilisateur (mot de passe demandé, lu sur l'entrée standard, ou généré).
+    Ses droits sur les collections se donnent ensuite avec « socle users grant » ; --admin en
+    fait un administrateur."""
     from socle.service.auth import hash_password
 
     store = _store(ctx)
@@ -127,7 +131,9 @@ def users_add(ctx: click.Context, username: str, admin: bool, prompt: bool) -> N
 @click.pass_context
 @reports_errors
 def users_list(ctx: click.Context, as_json: bool) -> None:
-    """Liste les utilisateurs et leurs droits."""
+    """Liste les utilisateurs et leurs droits (rôle par collection)."""
+    from socle.service.auth import role_name
+
     store = _store(ctx)
     rows = [
         {"username": u.username, "admin": u.is_admin, "disabled": u.disabled, "grants": store.grants(u.id)}
@@ -137,8 +143,8 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        grants = ", ".join(f"{c} ({'éditeur' if role == 'editor' else 'lecteur'})" for c, role in r["grants"].items())
-        flags = " [admin]" if r["admin"] else ""
+        grants = ", ".join(f"{c} ({role_name(role)})" for c, role in r["grants"].items())
+        flags = " [administrateur]" if r["admin"] else ""
         flags += " [désactivé]" if r["disabled"] else ""
         click.echo(f"{r['username']}{flags}  {grants}")
 
@@ -172,7 +178,7 @@ def _ended(sessions: int, keys: int) -> str:
 
 
 @users.command("passwd")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.option("--garder-cles", "--keep-keys", "keep_keys", is_flag=True, help="Ne révoque pas ses clés d'API.")
 @click.pass_context
 @reports_errors
@@ -192,31 +198,42 @@ def users_passwd(ctx: click.Context, username: str, keep_keys: bool) -> None:
 
 
 @users.command("grant")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.argument("collection")
-@click.argument("role", type=click.Choice(["reader", "editor", "none"]))
+@click.argument("role", metavar="RÔLE")
 @click.pass_context
 @reports_errors
 def users_grant(ctx: click.Context, username: str, collection: str, role: str) -> None:
-    """Donne à USERNAME le rôle lecteur (reader) ou éditeur (editor) sur COLLECTION, ou le retire (none)."""
+    """Donne à UTILISATEUR le RÔLE « lecteur » ou « éditeur » sur COLLECTION, ou lui retire
+    ses droits (« aucun ») ; reader, editor et none sont acceptés aussi. Un administrateur a
+    tous les droits sur toutes les collections : il se crée avec « socle users add NOM --admin »."""
+    from socle.service.auth import AdminRoleRefused, parse_role, role_name
+
+    try:
+        stored = parse_role(role)
+    except AdminRoleRefused as exc:
+        raise SocleError(f"{exc} Un compte administrateur se crée avec « socle users add NOM --admin ».") from exc
     store = _store(ctx)
     user = _user(store, username)
-    if role != "none":  # a right on a collection that does not exist would silently open nothing
+    if stored is not None:  # a right on a collection that does not exist would silently open nothing
         _known_collection(store, collection)
-    store.set_grant(user.id, collection, None if role == "none" else role)
+    store.set_grant(user.id, collection, stored)
     store.append_audit(
         {
             "username": _operator(),
             "action": "grant",
             "collections": [collection],
-            "detail": {"user": username, "role": role},
+            "detail": {"user": username, "role": stored or "none"},
         }
     )
-    click.echo(f"{username} : {role} sur « {collection} ».")
+    if stored is None:
+        click.echo(f"{username} : aucun droit sur « {collection} ».")
+    else:
+        click.echo(f"{username} : {role_name(stored)} sur « {collection} ».")
 
 
 @users.command("disable")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.option("--enable", is_flag=True, help="Réactive le compte.")
 @click.pass_context
 @reports_errors
@@ -233,11 +250,11 @@ def users_disable(ctx: click.Context, username: str, enable: bool) -> None:
 
 
 @users.command("sessions")
-@click.argument("username", required=False)
+@click.argument("username", required=False, metavar="[UTILISATEUR]")
 @click.pass_context
 @reports_errors
 def users_sessions(ctx: click.Context, username: str | None) -> None:
-    """Liste les sessions web ouvertes (de tous, ou de USERNAME)."""
+    """Liste les sessions web ouvertes (de tous, ou d'UTILISATEUR)."""
     store = _store(ctx)
     rows = store.sessions(_user(store, username).id if username else None)
     for s in rows:
@@ -247,11 +264,11 @@ def users_sessions(ctx: click.Context, username: str | None) -> None:
 
 
 @users.command("logout")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.pass_context
 @reports_errors
 def users_logout(ctx: click.Context, username: str) -> None:
-    """Ferme toutes les sessions web de USERNAME (ses clés d'API restent valides)."""
+    """Ferme toutes les sessions web d'UTILISATEUR (ses clés d'API restent valides)."""
     store = _store(ctx)
     ended = store.end_sessions(user_id=_user(store, username).id)
     store.append_audit(
@@ -261,12 +278,12 @@ def users_logout(ctx: click.Context, username: str) -> None:
 
 
 @users.command("key")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.option("--name", "label", default="cle", show_default=True, help="Nom de la clé (pour la reconnaître).")
 @click.pass_context
 @reports_errors
 def users_key(ctx: click.Context, username: str, label: str) -> None:
-    """Crée une clé d'API pour USERNAME (affichée une seule fois)."""
+    """Crée une clé d'API pour UTILISATEUR (affichée une seule fois)."""
     from socle.service.auth import new_api_key
 
     store = _store(ctx)
@@ -278,7 +295,7 @@ def users_key(ctx: click.Context, username: str, label: str) -> None:
 
 
 @users.command("keys")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.pass_context
 @reports_errors
 def users_keys(ctx: click.Context, username: str) -> None:
@@ -289,12 +306,12 @@ def users_keys(ctx: click.Context, username: str) -> None:
 
 
 @users.command("revoke")
-@click.argument("username")
-@click.argument("key_id", type=int)
+@click.argument("username", metavar="UTILISATEUR")
+@click.argument("key_id", type=int, metavar="NUMÉRO")
 @click.pass_context
 @reports_errors
 def users_revoke(ctx: click.Context, username: str, key_id: int) -> None:
-    """Révoque la clé d'API KEY_ID de USERNAME."""
+    """Révoque la clé d'API NUMÉRO d'UTILISATEUR (numéros : socle users keys)."""
     store = _store(ctx)
     if not store.revoke_api_key(_user(store, username).id, key_id):
         raise NotFoundError(f"Clé {key_id} introuvable pour « {username} ».")
@@ -303,7 +320,7 @@ def users_revoke(ctx: click.Context, username: str, key_id: int) -> None:
 
 
 @users.command("remove")
-@click.argument("username")
+@click.argument("username", metavar="UTILISATEUR")
 @click.pass_context
 @reports_errors
 def users_remove(ctx: click.Context, username: str) -> None:
@@ -322,7 +339,7 @@ def assistant() -> None:
 
 
 @assistant.command("create")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FICHIER")
 @click.pass_context
 @reports_errors
 def assistant_create(ctx: click.Context, file: Path) -> None:
@@ -351,7 +368,7 @@ def assistant_create(ctx: click.Context, file: Path) -> None:
 
 
 @assistant.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FICHIER")
 @click.option("--collection", "-c", help="Collection des réponses (défaut : le nom du chatbot).")
 @click.pass_context
 @reports_errors
@@ -390,7 +407,7 @@ def assistant_import(ctx: click.Context, file: Path, collection: str | None) -> 
 
 
 @assistant.command("export")
-@click.argument("name")
+@click.argument("name", metavar="NOM")
 @click.option("--chatmd", "as_chatmd", is_flag=True, help="Au format ChatMD (pour un chatbot importé).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Fichier (défaut : sortie).")
 @click.pass_context
@@ -437,7 +454,7 @@ def assistant_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @assistant.command("show")
-@click.argument("name")
+@click.argument("name", metavar="NOM")
 @click.pass_context
 @reports_errors
 def assistant_show(ctx: click.Context, name: str) -> None:
@@ -451,7 +468,7 @@ def assistant_show(ctx: click.Context, name: str) -> None:
 
 
 @assistant.command("remove")
-@click.argument("name")
+@click.argument("name", metavar="NOM")
 @click.pass_context
 @reports_errors
 def assistant_remove(ctx: click.Context, name: str) -> None:
@@ -470,7 +487,14 @@ def audit() -> None:
 
 
 @audit.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="Format du fichier.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Fichier (défaut : sortie).")
 @click.option("--since-id", type=int, default=0, help="Seulement les lignes après cet identifiant.")
 @click.pass_context
@@ -535,8 +559,15 @@ def _private_text_file(path: Path) -> TextIO:
 
 # -- transparency ------------------------------------------------------------------------------
 @click.command()
-@click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.argument("name", metavar="NOM")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown, page HTML autonome, ou JSON (pour les programmes).",
+)
 @click.option("--contact", default="", help="Contact affiché sur la fiche (sinon celui de l'assistant).")
 @click.pass_context
 @reports_errors
@@ -555,14 +586,20 @@ def card(ctx: click.Context, name: str, fmt: str, contact: str) -> None:
 
 @click.command()
 @click.option(
-    "--by", "group", type=click.Choice(["assistant", "collection", "day"]), default="assistant", show_default=True
+    "--by",
+    "group",
+    type=click.Choice(["assistant", "collection", "day"]),
+    default="assistant",
+    show_default=True,
+    help="Regroupement : par assistant, par collection ou par jour (day).",
 )
 @json_option
 @click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), help="Écrit aussi le graphique (SVG).")
 @click.pass_context
 @reports_errors
 def footprint(ctx: click.Context, group: str, as_json: bool, svg: Path | None) -> None:
-    """Empreinte des réponses : énergie, carbone, requêtes et jetons par assistant, collection ou jour."""
+    """Empreinte des réponses : énergie, carbone, requêtes (et jetons, quand un modèle de langue a
+    répondu) par assistant, collection ou jour."""
     from socle.transparency import footprint_svg, footprint_totals
 
     rows = footprint_totals(_store(ctx), group)
@@ -571,12 +608,18 @@ def footprint(ctx: click.Context, group: str, as_json: bool, svg: Path | None) -
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{group:<24}{'requêtes':>10}{'énergie (Wh)':>14}{'gCO2e':>10}{'mWh/réponse':>13}{'jetons':>10}")
+    from socle.transparency import GROUP_LABELS
+
+    # Token counts exist only for answers a language model wrote: no column when there are none.
+    tokens = any(r["tokens_in"] + r["tokens_out"] for r in rows)
+    header = f"{GROUP_LABELS[group]:<24}{'requêtes':>10}{'énergie (Wh)':>14}{'gCO2e':>10}{'mWh/réponse':>13}"
+    click.echo(header + (f"{'jetons':>10}" if tokens else ""))
     for r in rows:
-        click.echo(
+        line = (
             f"{str(r[group])[:23]:<24}{r['requests']:>10}{r['energy_wh']:>14.4f}{r['carbon_g']:>10.4f}"
-            f"{r['energy_wh_per_answer'] * 1000:>13.3f}{r['tokens_in'] + r['tokens_out']:>10}"
+            f"{r['energy_wh_per_answer'] * 1000:>13.3f}"
         )
+        click.echo(line + (f"{r['tokens_in'] + r['tokens_out']:>10}" if tokens else ""))
 
 
 # -- calibrate ---------------------------------------------------------------------------------

@@ -6,12 +6,17 @@ but latency on every request). Roles: an *admin* may do everything; on a collect
 is *reader* (search, ask, read its documents and citations) or *editor* (also upload,
 delete, validate corrections, read its audit rows). Every endpoint that returns text from
 documents checks :meth:`Principal.can_read` on the collection the text comes from.
+
+Users read and type roles in French (« lecteur », « éditeur », « aucun »; the English words
+stay accepted); the database keeps ``reader`` / ``editor``: :func:`parse_role` and
+:func:`role_name` translate, in one place for the command line and the web pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -30,6 +35,64 @@ _DUMMY_HASH = _hasher.hash("socle-dummy-password")
 
 class PermissionDenied(SocleError):
     """The user may not do this (HTTP 403)."""
+
+
+# -- role names --------------------------------------------------------------------------------
+ADMIN_ROLE = "admin"  # not a role on a collection: the account's ``is_admin``
+# Stored role (the database's CHECK constraint allows these two) -> the French name shown.
+ROLE_NAMES: dict[str, str] = {"reader": "lecteur", "editor": "éditeur", ADMIN_ROLE: "administrateur"}
+NO_ROLE_NAME = "aucun"
+# The words a user may type (compared accent- and case-insensitively, see _role_key).
+_ROLE_WORDS: dict[str, str | None] = {
+    "lecteur": "reader",
+    "lectrice": "reader",
+    "reader": "reader",
+    "editeur": "editor",
+    "editrice": "editor",
+    "editor": "editor",
+    "aucun": None,
+    "aucune": None,
+    "none": None,
+    "administrateur": ADMIN_ROLE,
+    "administratrice": ADMIN_ROLE,
+    "admin": ADMIN_ROLE,
+}
+ACCEPTED_ROLES = "lecteur (reader), éditeur (editor), aucun (none)"
+
+
+class AdminRoleRefused(SocleError):
+    """« administrateur » given where a role on a collection is asked: administrators have
+    every right on every collection, which is a property of the account."""
+
+
+def _role_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_role(text: str, *, allow_admin: bool = False) -> str | None:
+    """The stored role a typed word names: ``"reader"`` for « lecteur », ``"editor"`` for
+    « éditeur » (or « editeur »), None for « aucun » (no right); the English words are
+    accepted too. « administrateur » gives :data:`ADMIN_ROLE` when ``allow_admin``, else
+    raises :class:`AdminRoleRefused`. Raises SocleError (in French, listing the accepted
+    names) for any other word."""
+    key = _role_key(text)
+    if key not in _ROLE_WORDS:
+        extra = ", administrateur (admin)" if allow_admin else ""
+        raise SocleError(f"Rôle inconnu : « {text} ». Rôles acceptés : {ACCEPTED_ROLES}{extra}.")
+    role = _ROLE_WORDS[key]
+    if role == ADMIN_ROLE and not allow_admin:
+        raise AdminRoleRefused(
+            "« administrateur » n'est pas un rôle sur une collection : un compte administrateur a tous les "
+            f"droits sur toutes les collections. Rôles acceptés : {ACCEPTED_ROLES}."
+        )
+    return role
+
+
+def role_name(role: str | None) -> str:
+    """The French name of a stored role (« lecteur », « éditeur », « administrateur »),
+    « aucun » for None; an unknown value as it is."""
+    return NO_ROLE_NAME if role is None else ROLE_NAMES.get(role, role)
 
 
 def hash_password(password: str) -> str:
