@@ -45,8 +45,16 @@ def ask(ai: Any, question: str = QUESTION, model: str = "demo", **extra_body: An
 
 
 def marked_text(page: str) -> str:
-    """The highlighted span of a document page, as the reader sees it."""
-    return " ".join(html.unescape(page.split('<mark id="citation" tabindex="-1">')[1].split("</mark>")[0]).split())
+    """The highlighted span of a document page, as the reader sees it (one mark per block or
+    table cell the span crosses, the first one where the link lands)."""
+    assert '<mark id="citation" tabindex="-1">' in page
+    marks = re.findall(r"<mark\b[^>]*>(.*?)</mark>", page, flags=re.DOTALL)
+    return " ".join(html.unescape(" ".join(marks)).split())
+
+
+def shown(text: str) -> str:
+    """A stored text as the page shows it: table cells in cells, not joined by « | »."""
+    return " ".join(text.replace(" | ", " ").split())
 
 
 # -- the default: Markdown sources, links that open the quote, the AI notice --------------------
@@ -68,10 +76,11 @@ def test_content_lists_sources_whose_links_open_the_quote(env: Env) -> None:
             number, title, url, details = CITATION_ITEM.match(line).groups()  # type: ignore[union-attr]
             assert int(number) == citation["number"] and title == citation["document_title"]
             assert details == expected_details(citation, answer)
-            assert url.startswith(f"{base}/documents/demo?cle=") and url.endswith("#citation")
+            assert url.startswith(f"{base}/documents/demo?passage=") and url.endswith("#citation")
+            assert "/work" not in url and "%2F" not in url  # no path of the server in a link
             page = http.get(url, headers=auth(env.keys["alice"]))
             assert page.status_code == 200
-            assert marked_text(page.text) == " ".join(citation["quote"].split())
+            assert marked_text(page.text) == shown(citation["quote"])
             # the link is the one the web page gives for the same citation
             assert url == base + web_link(citation)
             # and it opens nothing for someone who may not read the collection
@@ -92,7 +101,9 @@ def expected_details(citation: dict[str, Any], answer: str) -> str:
 def web_link(citation: dict[str, Any]) -> str:
     from socle.service.sources import document_link
 
-    return document_link(citation["collection"], citation["document_key"], citation["start"], citation["end"])
+    return document_link(
+        citation["collection"], None, citation["start"], citation["end"], passage=citation["passage_id"]
+    )
 
 
 # -- choosing: the request, then the assistant, then Markdown ---------------------------------
@@ -159,7 +170,7 @@ def test_an_abstention_lists_the_closest_passages(env: Env, client: TestClient) 
         )
         page = client.get(url, headers=auth(env.keys["alice"]))
         assert page.status_code == 200
-        assert marked_text(page.text) == " ".join(passage["text"].split())
+        assert marked_text(page.text) == shown(passage["text"])
 
 
 # -- streaming -----------------------------------------------------------------------------------
@@ -228,7 +239,7 @@ def test_a_generated_answer_gives_its_quotes_and_token_usage(tmp_path: Path, dem
         quote = shorten(citation["quote"])
         assert details == f"{citation['location']}, « {escape_markdown(quote)} »" and len(quote) <= QUOTE_CHARS
         assert details == expected_details(citation, answer)
-        assert marked_text(client.get(url, headers=auth(env.keys["alice"])).text) == " ".join(citation["quote"].split())
+        assert marked_text(client.get(url, headers=auth(env.keys["alice"])).text) == shown(citation["quote"])
     chunks = list(
         ai.chat.completions.create(
             model="demo",
@@ -271,7 +282,7 @@ def test_markdown_and_html_in_a_document_title_are_escaped(env: Env, client: Tes
     inline = [t for block in tokens for t in (block.children or [])]
     assert not [t for t in tokens + inline if t.type.startswith("html")]  # no raw HTML
     hrefs = [t.attrs["href"] for t in inline if t.type == "link_open"]
-    assert hrefs and all(str(h).startswith("http://testserver/documents/demo?cle=") for h in hrefs)
+    assert hrefs and all(str(h).startswith("http://testserver/documents/demo?passage=") for h in hrefs)
     assert not [t for t in inline if t.type == "image"]
     # what a reader sees is the title itself, character for character (no bold, no entity)
     shown = "".join(t.content for t in inline if t.type == "text")
@@ -337,5 +348,5 @@ def test_a_correction_is_linked_to_its_page() -> None:
     assert citation_url("https://socle.example/", correction) == "https://socle.example/corrections/7"
     odd = Citation(1, 3, "a (b) c.md", "T", "", None, "", "q", 2, 9, "demo")
     assert citation_url("https://socle.example/", odd) == (
-        "https://socle.example/documents/demo?cle=a%20%28b%29%20c.md&debut=2&fin=9#citation"
+        "https://socle.example/documents/demo?passage=3&debut=2&fin=9#citation"  # the key is not shown
     )

@@ -46,7 +46,7 @@ from socle.retrieve import Retriever
 # (collections, question) -> a passage holding the correction, or None.
 CorrectionLookup = Callable[[Sequence[str], str], Passage | None]
 
-ABSTENTION_MESSAGE = "Je ne trouve pas la réponse dans les documents de cette collection."
+ABSTENTION_MESSAGE = "Je ne trouve pas la réponse dans les documents disponibles."
 EXTRACTIVE_MODEL = "extractif (sans modèle génératif)"
 AI_NOTICE = "Réponse générée automatiquement par une IA à partir des documents cités ; vérifiez les sources."
 
@@ -119,6 +119,8 @@ class Answer:
     choices: list[dict[str, str]] = field(default_factory=list)  # buttons offered next (ChatMD)
     response_title: str | None = None  # the ChatMD response given, if any
     tentative: bool = False  # a « réponse possible »: the best passage, to be checked by the reader
+    next_step: str = ""  # on abstention: what the assistant's owner tells the reader to do next
+    conversation_id: int | None = None  # the service's conversation this answer belongs to
 
     @property
     def outcome(self) -> Outcome:

@@ -5,8 +5,10 @@ rate the answer. Screenshots go to $SOCLE_SCREENSHOTS (or the test's temporary f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.service_helpers import PASSWORD, make_env, running_server
@@ -17,6 +19,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # axe-core (npm), installed by scripts/test into .cache/axe: the accessibility checker.
 AXE = Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 QUESTION = "Combien de jours de télétravail par semaine pour un agent à temps complet ?"
+FOLLOW_UP = "Et pour un agent à 80 % ?"
 # Chromium on a machine without network: no background connections, no sandbox as root.
 FLAGS = [
     "--no-sandbox",
@@ -47,12 +50,13 @@ def test_login_ask_open_citation_and_rate(tmp_path: Path, demo_store, embedder, 
         page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="fr-FR", bypass_csp=True)
         accessibility: list[str] = []
 
-        def audit_accessibility(name: str) -> None:
+        def audit_accessibility(name: str, target: Any = None) -> None:
             """WCAG 2 A/AA rules of axe-core on the current page (RGAA's basis)."""
             if not AXE.exists():
                 return
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate(
+            target = target or page
+            target.add_script_tag(path=str(AXE))
+            result = target.evaluate(
                 "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}))"
                 ".violations.map(v => v.id + ': ' + v.nodes.length)"
             )
@@ -71,32 +75,66 @@ def test_login_ask_open_citation_and_rate(tmp_path: Path, demo_store, embedder, 
         page.get_by_role("button", name="Se connecter").click()
         expect(page.get_by_role("heading", name="Assistants", exact=True)).to_be_visible()
         page.get_by_role("link", name="Assistant démo").click()
+        audit_accessibility("assistant")
 
-        page.get_by_label("Votre question").fill(QUESTION)
-        page.get_by_role("button", name="Demander").click()
-        answer = page.locator("#conversation article.answer").first
+        box = page.get_by_label("Votre question")
+        box.fill(QUESTION)
+        box.press("Enter")  # Enter sends
+        expect(box).to_have_value("")  # and the box empties
+        answer = page.locator("#conversation article.answer").last
         expect(answer.locator(".citations li")).to_have_count(1, timeout=30_000)
+        expect(page).to_have_url(re.compile(r"/a/demo/c/\d+$"))  # the page is now the conversation's
+        conversation_url = page.url
         expect(answer.locator(".badge")).to_have_text("Généré par IA")
-        expect(answer.locator(".footprint")).to_contain_text("mWh")
+        expect(answer.locator(".footprint")).not_to_have_attribute("open", "")  # folded under the answer
+        answer.locator(".footprint summary").click()
+        expect(answer.locator(".footprint-figures")).to_contain_text("mWh")
         expect(answer.locator(".answer-text")).to_contain_text("[1]")
         page.screenshot(path=shots / "2-reponse.png", full_page=True)
         audit_accessibility("réponse")
 
-        quote = answer.locator(".citations blockquote").first.inner_text()
-        answer.locator("a.citation-link").first.click()
-        mark = page.locator("mark#citation")
-        expect(mark).to_be_visible()
-        assert quote.split()[0] in mark.inner_text()
-        expect(mark).to_be_in_viewport()
-        page.screenshot(path=shots / "3-citation.png")
-        audit_accessibility("document")
+        box.type("Et pour un agent")
+        box.press("Shift+Enter")  # a new line, not a question
+        expect(box).to_have_value("Et pour un agent\n")
+        box.fill(FOLLOW_UP)
+        box.press("Enter")
+        expect(page.locator("#conversation article.answer")).to_have_count(2)
+        follow = page.locator("#conversation article.answer").last  # the newest at the bottom
+        expect(follow.locator(".question-echo")).to_contain_text(FOLLOW_UP)
+        expect(follow.locator(".citations li")).not_to_have_count(0, timeout=30_000)
+        expect(follow).not_to_have_class(re.compile("abstained"))  # the follow-up is answered
+        expect(follow.locator(".citation-link").first).to_contain_text("Charte du télétravail")
+        follow_id = follow.get_attribute("data-answer-id")
+        marker = follow.locator("a.marker").first
+        assert marker.get_attribute("href") == f"#source-{follow_id}-1"  # its own source, not the first answer's
+        expect(page.locator(f"#source-{follow_id}-1")).to_have_count(1)
 
+        # A citation opens beside the conversation, highlighted, with the way back.
+        quote = answer.locator(".citations blockquote").first.inner_text()
+        with page.expect_popup() as opened:
+            answer.locator("a.citation-link").first.click()
+        document = opened.value
+        mark = document.locator("mark#citation").first
+        expect(mark).to_be_visible()
+        assert quote.split()[0] in " ".join(m.inner_text() for m in document.locator("mark").all())
+        expect(mark).to_be_in_viewport()
+        document.screenshot(path=shots / "3-citation.png")
+        audit_accessibility("document", document)
+        back_link = document.get_by_role("link", name=re.compile("Revenir à la conversation"))
+        assert back_link.get_attribute("href") == conversation_url.removeprefix(base)
+        document.close()
+
+        # A reload, and Back from another page, show the same conversation.
+        page.reload()
+        expect(page.locator("#conversation article.answer")).to_have_count(2)
+        page.get_by_role("link", name="Fiche de transparence").click()
+        expect(page).to_have_url(re.compile("/fiche$"))
         page.go_back()
-        expect(page.get_by_label("Votre question")).to_be_visible()
-        page.get_by_label("Votre question").fill(QUESTION)
-        page.get_by_role("button", name="Demander").click()
+        expect(page).to_have_url(conversation_url)
+        expect(page.locator("#conversation article.answer")).to_have_count(2)
+        expect(page.locator(".conversations a[aria-current=page]")).to_contain_text(QUESTION[:40])
+
         answer = page.locator("#conversation article.answer").first
-        expect(answer.locator(".citations li")).to_have_count(1, timeout=30_000)
         answer.get_by_label("Pas utile").check()
         answer.get_by_text("Ajouter un commentaire ou une correction").click()
         answer.get_by_label("Commentaire").fill("Il manque le cas du temps partiel.")
@@ -104,6 +142,23 @@ def test_login_ask_open_citation_and_rate(tmp_path: Path, demo_store, embedder, 
         expect(answer.locator(".rate-status")).to_have_text("Merci, votre avis a été enregistré.")
         page.screenshot(path=shots / "4-avis.png", full_page=True)
         audit_accessibility("avis")
+
+        # On a phone: nothing wider than the screen, the new answer brought into view.
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR", bypass_csp=True)
+        phone.context.add_cookies(page.context.cookies())
+        cited = answer.locator("a.citation-link").first.get_attribute("href")  # the document page, its table
+        for path in ("/", conversation_url.removeprefix(base), "/collections/demo", str(cited)):
+            phone.goto(base + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        phone.goto(conversation_url)
+        phone.get_by_label("Votre question").fill(QUESTION)
+        phone.get_by_role("button", name="Demander").click()
+        newest = phone.locator("#conversation article.answer").last
+        expect(newest.locator(".citations li")).to_have_count(1, timeout=30_000)
+        expect(newest.locator(".question-echo")).to_be_in_viewport()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=shots / "5-mobile.png")
+        audit_accessibility("mobile", phone)
         browser.close()
 
     assert not errors, errors
@@ -113,7 +168,7 @@ def test_login_ask_open_citation_and_rate(tmp_path: Path, demo_store, embedder, 
         ("alice", -1, "Il manque le cas du temps partiel.")
     ]
     asked = [r for r in env.service.store.audit_entries() if r["action"] == "ask"]
-    assert len(asked) == 2 and all(r["username"] == "alice" for r in asked)
+    assert len(asked) == 3 and all(r["username"] == "alice" for r in asked)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent : apt-get install chromium (scripts/test l'installe)")
@@ -141,7 +196,7 @@ def test_chatmd_chatbot_in_the_browser(tmp_path: Path, demo_store, embedder, sho
         page.screenshot(path=shots / "chatmd-1-accueil.png", full_page=True)
 
         page.locator(".chatbot-intro").get_by_role("button", name="Cantine et demi-pension").click()
-        answer = page.locator("#conversation article.answer").first
+        answer = page.locator("#conversation article.answer").last
         expect(answer.locator(".answer-text")).to_contain_text("demi-pension", timeout=120_000)
         expect(answer.locator(".ai-mark")).to_be_hidden()  # the teacher's text, not an AI answer
         expect(answer.locator(".answer-choices button.choice").first).to_be_visible()
@@ -151,7 +206,7 @@ def test_chatmd_chatbot_in_the_browser(tmp_path: Path, demo_store, embedder, sho
             "Ma fille n'est pas venue hier, quel papier doit-elle rendre en revenant ?"
         )
         page.get_by_role("button", name="Demander").click()
-        answer = page.locator("#conversation article.answer").first
+        answer = page.locator("#conversation article.answer").last
         expect(answer.locator(".answer-text")).to_contain_text("billet d'absence", timeout=30_000)
         page.screenshot(path=shots / "chatmd-3-question.png", full_page=True)
         browser.close()

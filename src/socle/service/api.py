@@ -33,14 +33,14 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from socle.answer import Answer, answer_record
+from socle.answer import Answer
 from socle.config import Settings
 from socle.errors import SocleError
-from socle.models import Passage
 from socle.service.auth import Principal
 from socle.service.core import Service
 from socle.service.csv_safe import safe_csv_writer
 from socle.service.deps import MAX_ID, get_service, require_principal
+from socle.service.display import passage_json, socle_extra
 from socle.service.sources import SourcesFormat, answer_content, choose_format
 from socle.store.records import AUDIT_FIELDS, Assistant
 
@@ -84,6 +84,16 @@ class ChatRequest(BaseModel):
         ),
     )
     stream_options: StreamOptions | None = None
+    socle_conversation: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description=(
+            "Conversation gardée par Socle : 0 pour en commencer une, l'identifiant d'une conversation à vous "
+            "pour la poursuivre (l'historique vient alors de Socle ; seul le dernier message compte). "
+            "L'identifiant est renvoyé dans « socle.conversation_id »."
+        ),
+    )
 
 
 def _french_number(n: int) -> str:
@@ -134,47 +144,6 @@ def _history(messages: list[ChatMessage], choice: str | None = None) -> tuple[st
     return turns[-1].text(), history[-6:]
 
 
-def socle_extra(answer: Answer, answer_id: int) -> dict[str, Any]:
-    from socle.service.chatmd_assistant import render_markdown
-
-    record = answer_record(answer)
-    return {
-        "html": str(render_markdown(answer.text)) if answer.mode == "chatmd" else None,
-        "choices": answer.choices,
-        "response_title": answer.response_title,
-        "answer_id": answer_id,
-        "abstained": answer.abstained,
-        "tentative": answer.tentative,  # a « réponse possible », to be checked in the cited document
-        "outcome": answer.outcome,  # answer | possible | abstain | courtesy
-        "mode": answer.mode,
-        "model": answer.model,
-        "confidence": record["confidence"],
-        "citations": record["citations"],
-        "footprint": record["footprint"],
-        "warnings": answer.warnings,
-        "ai_generated": answer.ai_generated,
-        "notice": answer.ai_notice,
-        "closest_passages": [passage_json(p) for p in answer.passages[:3]] if answer.abstained else [],
-    }
-
-
-def passage_json(p: Passage) -> dict[str, Any]:
-    return {
-        "collection": p.collection,
-        "document": p.document_key,
-        "title": p.document_title,
-        "text": p.text,
-        "start": p.start,
-        "end": p.end,
-        "location": p.location,
-        "page": p.page,
-        "source": p.source,
-        "url": p.url,
-        "score": round(p.score, 4),
-        "passage_id": p.chunk_id,
-    }
-
-
 @router.get("/models", summary="Assistants accessibles (format OpenAI)")
 def list_models(principal: Caller, service: Svc) -> dict[str, Any]:
     return {
@@ -209,7 +178,13 @@ async def chat_completions(
 
     if not body.stream:
         answer, answer_id = await run_in_threadpool(
-            service.ask, principal, body.model, question, history, None, body.socle_choice
+            partial(service.ask, conversation=body.socle_conversation),
+            principal,
+            body.model,
+            question,
+            history,
+            None,
+            body.socle_choice,
         )
         content = answer_content(answer, sources, base_url).text
         return {
@@ -231,7 +206,13 @@ async def chat_completions(
     async def produce() -> None:
         try:
             result = await run_in_threadpool(
-                service.ask, principal, body.model, question, history, on_token, body.socle_choice
+                partial(service.ask, conversation=body.socle_conversation),
+                principal,
+                body.model,
+                question,
+                history,
+                on_token,
+                body.socle_choice,
             )
             await queue.put(("done", result))
         except Exception as exc:  # reported in the stream: the HTTP status is already sent

@@ -42,6 +42,7 @@ from socle.service.chatmd_assistant import (
     initial_message,
     response_answer,
 )
+from socle.service.display import from_row, stored_extra
 from socle.service.feedback import Feedback
 from socle.service.names import check_name, slugify
 from socle.store import open_store
@@ -70,6 +71,7 @@ def _without_folder(message: str, folder: Path) -> str:
     return message
 
 
+HISTORY_TURNS = 6  # earlier questions of a conversation given to the answerer (as the API's _history)
 REFUSALS_PER_MINUTE = 20  # refused requests audited per user and minute (then one summary row)
 
 
@@ -186,9 +188,12 @@ class Service:
         history: Sequence[tuple[str, str]] = (),
         on_token: OnToken | None = None,
         choice: str | None = None,
+        conversation: int | None = None,
     ) -> tuple[Answer, int]:
         """Answer ``question`` with the assistant; returns the answer and its stored id.
-        ``choice`` is the target of a clicked ChatMD button (its response is returned as is)."""
+        ``choice`` is the target of a clicked ChatMD button (its response is returned as is).
+        ``conversation``: 0 starts a conversation kept by Socle, an id continues one of the
+        caller's own (its earlier questions are the history, whatever ``history`` says)."""
         assistant = self.assistant(principal, assistant_name)
         question = question.strip() or (choice or "")
         if not question:
@@ -196,6 +201,10 @@ class Service:
         if len(question) > 4000:
             raise SocleError("La question est trop longue (4 000 caractères au plus).")
         question = self.filter_question(question, assistant.collections)
+        if conversation:
+            self.conversation(principal, conversation, assistant.name)  # the caller's own, or 404
+            turns = self.store.conversation_answers(conversation)[-HISTORY_TURNS:]
+            history = [(t["question"], t["answer"]) for t in turns]
         history = [(self.filter_question(q, assistant.collections), a) for q, a in history]
         threshold = float(assistant.settings.get("threshold", self.settings.answer_threshold))
         possible = float(assistant.settings.get("possible_threshold", self.settings.possible_threshold))
@@ -223,7 +232,15 @@ class Service:
                 answer = answerer.answer(assistant.collections, question, history=history, on_token=on_token)
             if loaded is not None:
                 answer = fallback_answer(loaded.chatbot, answer)
+        if answer.abstained and answer.mode != "courtesy":
+            answer.next_step = str(assistant.settings.get("contact") or "")
+        if conversation == 0:
+            title = " ".join(question.split())
+            title = title if len(title) <= 80 else title[:80].rsplit(" ", 1)[0] + " …"
+            conversation = self.store.create_conversation(principal.user.id, assistant.name, title)
+        answer.conversation_id = conversation or None
         record = answer_record(answer) | {"username": principal.username, "assistant": assistant.name}
+        record |= {"conversation_id": answer.conversation_id, "extra": stored_extra(answer)}
         answer_id = self.store.record_answer(record)
         self._audit(
             principal,
@@ -237,6 +254,35 @@ class Service:
             detail={"abstained": answer.abstained, "mode": answer.mode, "model": answer.model},
         )
         return answer, answer_id
+
+    # -- conversations ---------------------------------------------------------------------------
+    def conversation(self, principal: Principal, conversation_id: int, assistant: str | None = None) -> dict[str, Any]:
+        """One of the caller's own conversations (with ``assistant`` when given); 404 for any
+        other, whoever owns it: an identifier reveals nothing."""
+        found = self.store.conversation(conversation_id)
+        if found is None or found["user_id"] != principal.user.id or assistant not in (None, found["assistant"]):
+            raise NotFoundError("Cette conversation n'existe pas.")
+        return found
+
+    def conversations(self, principal: Principal, assistant: str | None = None) -> list[dict[str, Any]]:
+        return self.store.conversations(principal.user.id, assistant)
+
+    def conversation_turns(self, principal: Principal, conversation_id: int) -> list[dict[str, Any]]:
+        """The questions and answers of a conversation, as they were shown."""
+        self.conversation(principal, conversation_id)
+        return [from_row(row) for row in self.store.conversation_answers(conversation_id)]
+
+    def rename_conversation(self, principal: Principal, conversation_id: int, title: str) -> None:
+        title = " ".join(title.split())[:120]
+        if not title:
+            raise SocleError("Donnez un titre à la conversation.")
+        self.conversation(principal, conversation_id)
+        self.store.rename_conversation(conversation_id, title)
+
+    def delete_conversation(self, principal: Principal, conversation_id: int) -> None:
+        found = self.conversation(principal, conversation_id)
+        self.store.delete_conversation(conversation_id)
+        self._audit(principal, "conversation_delete", assistant=found["assistant"], detail={"id": conversation_id})
 
     def _chatmd_response(
         self, loaded: Loaded, assistant: Assistant, question: str, choice: str | None
@@ -353,12 +399,20 @@ class Service:
         principal.require_read([collection])
         return [asdict(d) for d in self.store.documents(collection)]
 
-    def document(self, principal: Principal, collection: str, key: str) -> dict[str, Any]:
-        """A document's text and metadata, for the citation view."""
+    def document(
+        self,
+        principal: Principal,
+        collection: str,
+        key: str | None = None,
+        *,
+        document_id: int | None = None,
+        passage: int | None = None,
+    ) -> dict[str, Any]:
+        """A document's text and metadata, for the citation view, by key, id or passage."""
         principal.require_read([collection])
-        doc = self.store.document_text(collection, key)
+        doc = self.store.document_text(collection, key, document_id=document_id, chunk_id=passage)
         if doc is None:
-            raise NotFoundError(f"Le document « {key} » n'existe pas dans « {collection} ».")
+            raise NotFoundError(f"Ce document n'existe pas dans « {collection} ».")
         return doc
 
     def facets(self, principal: Principal, collection: str) -> dict[str, list[tuple[str, int]]]:
@@ -519,7 +573,7 @@ class Service:
         return [
             {"id": c.id, "collection": c.collection, "question": c.question, "text": c.text, "author": c.author}
             for c in self.store.all_corrections()
-            if c.validated_at is None and all(principal.can_edit(x) for x in c.collection.split(","))
+            if c.pending and all(principal.can_edit(x) for x in c.collection.split(","))
         ]
 
     # -- audit -------------------------------------------------------------------------------

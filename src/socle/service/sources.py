@@ -77,10 +77,26 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
     return truncate_title(text, limit)
 
 
-def document_link(collection: str, key: str, start: int | None = None, end: int | None = None) -> str:
+def document_link(
+    collection: str,
+    key: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    *,
+    passage: int | None = None,
+    document: int | None = None,
+) -> str:
     """A document's page on the web interface (:mod:`socle.service.web`), the quoted span
-    highlighted when given: the link of a citation, on the page and in the API's Markdown."""
-    url = f"/documents/{quote(collection)}?cle={quote(key, safe='')}"
+    highlighted when given: the link of a citation, on the page and in the API's Markdown.
+    The document is named by one of its passages or by its id when known: a key may be the
+    file's path on the server, which is no one's business."""
+    url = f"/documents/{quote(collection)}"
+    if passage is not None and passage > 0:
+        url += f"?passage={passage}"
+    elif document is not None:
+        url += f"?doc={document}"
+    else:
+        url += f"?cle={quote(key or '', safe='')}"
     if start is not None and end is not None:
         url += f"&debut={start}&fin={end}#citation"
     return url
@@ -88,7 +104,11 @@ def document_link(collection: str, key: str, start: int | None = None, end: int 
 
 def _page_url(base_url: str, collection: str, key: str, start: int, end: int, passage_id: int) -> str:
     # The same link as a citation on the web page: a validated correction has its own page.
-    path = document_link(collection, key, start, end) if passage_id > 0 else f"/corrections/{-passage_id}"
+    path = (
+        document_link(collection, key, start, end, passage=passage_id)
+        if passage_id > 0
+        else f"/corrections/{-passage_id}"
+    )
     return (base_url.rstrip("/") + path).translate(_URL_UNSAFE)
 
 

@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() yields (fastapi.UploadFile subclasses it)
 
-from socle.errors import ConflictError, SocleError
-from socle.service.api import socle_extra
+from socle.errors import ConflictError, NotFoundError, SocleError
+from socle.service import french
 from socle.service.assistant_file import parse_assistant_markdown
 from socle.service.auth import PermissionDenied, Principal, authenticate_password, hash_api_key, new_session
 from socle.service.core import Service
@@ -34,6 +34,7 @@ from socle.service.deps import (
 )
 from socle.service.names import slugify
 from socle.service.sources import document_link
+from socle.service.viewer import render_document
 from socle.store.records import Assistant
 
 router = APIRouter(include_in_schema=False)
@@ -85,13 +86,35 @@ def safe_link(url: object) -> str | None:
     return cleaned
 
 
-def answer_html(text: str) -> Markup:
-    """The answer with its [n] markers turned into links to the matching citation."""
+def answer_html(text: str, answer_id: object = "") -> Markup:
+    """The answer with its [n] markers turned into links to that answer's own citation n."""
     escaped = str(escape(text))
-    return Markup(_MARKER.sub(lambda m: f'<a href="#source-{m.group(1)}" class="marker">[{m.group(1)}]</a>', escaped))
+    return Markup(
+        _MARKER.sub(lambda m: f'<a href="#source-{answer_id}-{m.group(1)}" class="marker">[{m.group(1)}]</a>', escaped)
+    )
 
 
-templates.env.globals.update(document_link=document_link, answer_html=answer_html)
+def source_href(c: dict[str, Any], back: str | None = None) -> str:
+    """The link of a citation or closest passage: its document with the span highlighted, and
+    the way back to the conversation; a validated correction has its own page."""
+    passage_id = int(c.get("passage_id") or 0)
+    if passage_id < 0:
+        return f"/corrections/{-passage_id}"
+    link = document_link(str(c["collection"]), None, c.get("start"), c.get("end"), passage=passage_id)
+    if back:
+        path, _, fragment = link.partition("#")
+        link = f"{path}&retour={quote(back, safe='/')}" + (f"#{fragment}" if fragment else "")
+    return link
+
+
+def conversation_url(assistant: str, conversation: object) -> str:
+    return f"/a/{quote(assistant)}/c/{conversation}" if conversation else f"/a/{quote(assistant)}"
+
+
+french.register(templates.env)
+templates.env.globals.update(
+    document_link=document_link, answer_html=answer_html, source_href=source_href, conversation_url=conversation_url
+)
 
 
 # -- login -----------------------------------------------------------------------------------
@@ -147,49 +170,112 @@ def home(request: Request, principal: Page, service: Svc) -> Response:
     )
 
 
-@router.get("/a/{name}", response_class=HTMLResponse)
-def assistant_page(request: Request, name: str, principal: Page, service: Svc) -> Response:
-    notices = request.session.pop("notices", None)
+def _conversation_page(
+    request: Request,
+    principal: Principal,
+    service: Service,
+    name: str,
+    conversation: int | None,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """An assistant's page: the user's conversations with it beside, the current one's
+    questions and answers in order (newest at the bottom), the question box under them."""
+    assistant = service.assistant(principal, name)
+    current = service.conversation(principal, conversation, name) if conversation else None
+    turns = service.conversation_turns(principal, conversation) if conversation else []
     return render(
         request,
         "assistant.html",
         principal,
-        assistant=service.assistant(principal, name),
-        intro=service.chatbot_intro(principal, name),
-        notices=notices,
+        status=status,
+        assistant=assistant,
+        purpose=str(assistant.settings.get("purpose") or ""),
+        can_edit=all(principal.can_edit(c) for c in assistant.collections),
+        intro=service.chatbot_intro(principal, name) if not turns else None,
+        conversations=service.conversations(principal, name),
+        current=current,
+        turns=turns,
+        back=conversation_url(name, conversation),
+        notices=request.session.pop("notices", None),
+        **context,
     )
 
 
+@router.get("/a/{name}", response_class=HTMLResponse)
+def assistant_page(request: Request, name: str, principal: Page, service: Svc) -> Response:
+    return _conversation_page(request, principal, service, name, None)
+
+
+@router.get("/a/{name}/c/{conversation}", response_class=HTMLResponse)
+def conversation_page(request: Request, name: str, conversation: int, principal: Page, service: Svc) -> Response:
+    return _conversation_page(request, principal, service, name, conversation)
+
+
 @router.post("/a/{name}", response_class=HTMLResponse)
+@router.post("/a/{name}/c/{conversation}", response_class=HTMLResponse)
 async def ask_form(
     request: Request,
     name: str,
     principal: Page,
     service: Svc,
+    conversation: int = 0,
     question: Annotated[str, Form()] = "",
     choice: Annotated[str | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """The same question as the API, for browsers without JavaScript (``choice``: a
-    ChatMD button)."""
+    """The same question as the API, for browsers without JavaScript (``choice``: a ChatMD
+    button); the answer is shown on its conversation's page (post, then redirect)."""
     check_csrf(request, csrf)
-    assistant = service.assistant(principal, name)
-    intro = service.chatbot_intro(principal, name)
     try:
-        answer, answer_id = await run_in_threadpool(service.ask, principal, name, question, (), None, choice)
-    except SocleError as exc:
-        return render(
-            request, "assistant.html", principal, status=400, assistant=assistant, intro=intro, error=str(exc)
+        answer, answer_id = await run_in_threadpool(
+            partial(service.ask, conversation=conversation), principal, name, question, (), None, choice
         )
+    except NotFoundError:
+        raise
+    except SocleError as exc:
+        return _conversation_page(
+            request, principal, service, name, conversation or None, status=400, error=str(exc), question=question
+        )
+    return RedirectResponse(f"{conversation_url(name, answer.conversation_id)}#reponse-{answer_id}", 303)
+
+
+@router.post("/a/{name}/c/{conversation}/renommer")
+def rename_conversation(
+    request: Request,
+    name: str,
+    conversation: int,
+    principal: Page,
+    service: Svc,
+    title: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    service.rename_conversation(principal, conversation, title)
+    return RedirectResponse(conversation_url(name, conversation), 303)
+
+
+@router.get("/a/{name}/c/{conversation}/supprimer", response_class=HTMLResponse)
+def delete_conversation_page(request: Request, name: str, conversation: int, principal: Page, service: Svc) -> Response:
+    found = service.conversation(principal, conversation, name)
     return render(
-        request,
-        "assistant.html",
-        principal,
-        assistant=assistant,
-        intro=intro,
-        question=question or choice,
-        answer=socle_extra(answer, answer_id) | {"text": answer.text},
+        request, "conversation_delete.html", principal, assistant=service.assistant(principal, name), current=found
     )
+
+
+@router.post("/a/{name}/c/{conversation}/supprimer")
+def delete_conversation(
+    request: Request,
+    name: str,
+    conversation: int,
+    principal: Page,
+    service: Svc,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    service.conversation(principal, conversation, name)
+    service.delete_conversation(principal, conversation)
+    return RedirectResponse(f"/a/{quote(name)}", 303)
 
 
 @router.post("/a/{name}/avis")
@@ -202,11 +288,12 @@ def rate_form(
     useful: Annotated[str, Form()],
     comment: Annotated[str, Form()] = "",
     correction: Annotated[str, Form()] = "",
+    conversation: Annotated[int, Form()] = 0,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
     service.rate(principal, answer_id, useful == "oui", comment, correction)
-    return RedirectResponse(f"/a/{quote(name)}?merci=1", status_code=303)
+    return RedirectResponse(f"{conversation_url(name, conversation)}?merci={answer_id}#reponse-{answer_id}", 303)
 
 
 @router.get("/documents/{collection}", response_class=HTMLResponse)
@@ -215,18 +302,21 @@ def document_page(
     collection: str,
     principal: Page,
     service: Svc,
-    cle: str,
+    passage: int | None = None,
+    doc: int | None = None,
+    cle: str | None = None,
     debut: int | None = None,
     fin: int | None = None,
+    retour: str | None = None,
 ) -> Response:
-    doc = service.document(principal, collection, cle)
-    text: str = doc["text"]
-    before = middle = ""
-    after = text
-    if debut is not None and fin is not None and 0 <= debut < fin <= len(text):
-        before, middle, after = text[:debut], text[debut:fin], text[fin:]
-    url = safe_link(doc.get("url"))  # javascript: and other schemes are shown as text, not linked
-    return render(request, "document.html", principal, doc=doc, url=url, before=before, middle=middle, after=after)
+    """A document with its headings and tables, the cited span marked; named by one of its
+    passages (citations), its id (lists) or, for links made before 0.2, its key."""
+    if passage is None and doc is None and cle is None:
+        raise NotFoundError("Précisez le document à afficher.")
+    found = service.document(principal, collection, cle, document_id=doc, passage=passage)
+    url = safe_link(found.get("url"))  # javascript: and other schemes are shown as text, not linked
+    view = render_document(found, debut, fin, retour)
+    return render(request, "document.html", principal, doc=found, url=url, **view)
 
 
 @router.get("/corrections/{correction_id}", response_class=HTMLResponse)
@@ -238,6 +328,11 @@ def correction_page(request: Request, correction_id: int, principal: Page, servi
 @router.get("/assistants/nouveau", response_class=HTMLResponse)
 def new_assistant_page(request: Request, principal: Page, service: Svc) -> Response:
     editable = [c for c in service.collections(principal) if principal.can_edit(c["name"])]
+    if not principal.is_admin and not editable:  # the server would refuse the form anyway: say so now
+        raise PermissionDenied(
+            "Créer un assistant demande le rôle d'éditeur sur au moins une collection. "
+            "Demandez-le à un administrateur de Socle."
+        )
     return render(request, "assistant_form.html", principal, collections=editable, form={})
 
 
@@ -279,6 +374,7 @@ async def new_assistant(request: Request, principal: Page, service: Svc) -> Resp
                 collections=chosen,
                 instructions=values.get("instructions", "").strip(),
                 examples=[q.strip() for q in values.get("examples", "").splitlines() if q.strip()],
+                settings={k: values[k].strip() for k in ("purpose", "contact") if values.get(k, "").strip()},
             )
         saved = await run_in_threadpool(partial(service.save_assistant, replace=replace), principal, assistant)
     except SocleError as exc:
@@ -338,7 +434,7 @@ def validate_form(
 ) -> Response:
     check_csrf(request, csrf)
     service.validate_correction(principal, correction_id)
-    return RedirectResponse("/journal", status_code=303)
+    return RedirectResponse("/amelioration", status_code=303)
 
 
 # -- transparency ------------------------------------------------------------------------------

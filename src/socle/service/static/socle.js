@@ -6,10 +6,15 @@ function csrf() {
   return document.querySelector("main").dataset.csrf;
 }
 
-function documentLink(c) {
+function sourceHref(c) {
+  // A citation's (or closest passage's) document, the span highlighted, and the way back.
   if (c.passage_id < 0) return "/corrections/" + (-c.passage_id);
-  return "/documents/" + encodeURIComponent(c.collection) + "?cle=" + encodeURIComponent(c.document_key) +
-    "&debut=" + c.start + "&fin=" + c.end + "#citation";
+  return "/documents/" + encodeURIComponent(c.collection) + "?passage=" + c.passage_id +
+    "&debut=" + c.start + "&fin=" + c.end + "&retour=" + encodeURIComponent(window.location.pathname) + "#citation";
+}
+
+function frNumber(value, digits) {
+  return Number(value).toLocaleString("fr-FR", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 function el(tag, attrs, text) {
@@ -19,58 +24,64 @@ function el(tag, attrs, text) {
   return node;
 }
 
-function renderText(container, text) {
-  // The answer text with its [n] markers as links to the sources, built without innerHTML.
+function renderText(container, text, answerId) {
+  // The answer text with its [n] markers as links to this answer's own sources, without innerHTML.
   container.textContent = "";
   const parts = text.split(/(\[\d+\])/);
   for (const part of parts) {
     const m = part.match(/^\[(\d+)\]$/);
-    if (m) container.appendChild(el("a", { href: "#source-" + m[1], class: "marker" }, part));
+    if (m) container.appendChild(el("a", { href: "#source-" + answerId + "-" + m[1], class: "marker" }, part));
     else container.appendChild(document.createTextNode(part));
   }
 }
 
 function renderAnswer(article, text, extra) {
-  article.dataset.answerId = extra.answer_id;
+  const id = extra.answer_id;
+  article.id = "reponse-" + id;
+  article.dataset.answerId = id;
   article.classList.toggle("abstained", extra.abstained);
   article.classList.toggle("tentative", Boolean(extra.tentative));
   article.querySelector(".to-check").hidden = !extra.tentative;
   article.querySelector(".model").textContent = extra.model;
   // A response written by a chatbot's author is no AI output: no mark, no footprint.
-  for (const sel of [".ai-mark", ".footprint", ".notice-ai"]) article.querySelector(sel).hidden = !extra.ai_generated;
+  for (const sel of [".ai-mark", ".footprint"]) article.querySelector(sel).hidden = !extra.ai_generated;
   article.querySelector(".answer-text").classList.toggle("html", Boolean(extra.html));
   if (extra.html) article.querySelector(".answer-text").innerHTML = extra.html; // rendered by the server, raw HTML escaped
-  else renderText(article.querySelector(".answer-text"), text);
+  else renderText(article.querySelector(".answer-text"), text, id);
   renderChoices(article.querySelector(".answer-choices"), extra.choices || []);
+  const next = article.querySelector(".next-step");
+  next.hidden = !extra.next_step;
+  next.querySelector(".next-step-text").textContent = extra.next_step || "";
   const sources = article.querySelector(".sources");
   sources.textContent = "";
-  const list = extra.citations.length ? extra.citations : extra.closest_passages;
+  const cited = extra.citations.length > 0;
+  const list = cited ? extra.citations : extra.closest_passages;
   if (list.length) {
-    sources.appendChild(el("h3", {}, extra.citations.length ? "Sources" : "Passages les plus proches"));
-    const ol = el(extra.citations.length ? "ol" : "ul", { class: "citations" });
-    for (const c of extra.citations) {
-      const li = el("li", { id: "source-" + c.number, value: String(c.number) });
-      li.appendChild(el("a", { href: documentLink(c), class: "citation-link" }, c.document_title));
+    sources.appendChild(el("h4", {}, cited ? "Sources" : "Ce qui s'en approche le plus dans les documents"));
+    const ol = el(cited ? "ol" : "ul", { class: cited ? "citations" : "citations closest" });
+    for (const c of list) {
+      const li = cited ? el("li", { id: "source-" + id + "-" + c.number, value: String(c.number) }) : el("li");
+      // Opened in a new tab, beside the conversation (and said so to screen readers).
+      const link = el("a", { href: sourceHref(c), target: "_blank", rel: "noopener" }, cited ? c.document_title : c.title);
+      if (cited) link.className = "citation-link";
+      link.appendChild(el("span", { class: "visually-hidden" }, " (nouvel onglet)"));
+      li.appendChild(link);
       if (c.location) li.appendChild(document.createTextNode(" — " + c.location));
-      li.appendChild(el("blockquote", {}, c.quote));
-      ol.appendChild(li);
-    }
-    for (const p of extra.citations.length ? [] : extra.closest_passages) {
-      const li = el("li");
-      li.appendChild(el("a", { href: documentLink({ collection: p.collection, document_key: p.document, start: p.start, end: p.end, passage_id: p.passage_id }) }, p.title));
+      li.appendChild(el("blockquote", {}, cited ? c.quote : (c.excerpt || c.text.slice(0, 280))));
       ol.appendChild(li);
     }
     sources.appendChild(ol);
   }
   const f = extra.footprint;
-  article.querySelector(".footprint").textContent = "Empreinte : " + f.wall_s.toFixed(2) + " s, " +
-    (f.energy_wh * 1000).toFixed(3) + " mWh, " + f.carbon_g.toFixed(4) + " gCO2e";
+  article.querySelector(".footprint-figures").textContent = frNumber(f.wall_s, 2) + " s, " +
+    frNumber(f.energy_wh * 1000, 3) + " mWh, " + frNumber(f.carbon_g, 4) + " g CO2e";
   article.querySelector(".notice-ai").textContent = extra.notice;
-  article.querySelector("input[name=answer_id]").value = extra.answer_id;
+  article.querySelector("input[name=answer_id]").value = id;
+  article.querySelector("input[name=conversation]").value = extra.conversation_id || 0;
   if (extra.warnings && extra.warnings.length) {
     const ul = el("ul", { class: "warnings" });
     for (const w of extra.warnings) ul.appendChild(el("li", {}, w));
-    article.insertBefore(ul, article.querySelector(".notice-ai"));
+    article.insertBefore(ul, article.querySelector(".footprint"));
   }
 }
 
@@ -88,14 +99,45 @@ function renderChoices(container, choices) {
   container.appendChild(ul);
 }
 
+function reveal(node) {
+  // The newest answer at the bottom, brought into view (on a phone it would sit below the screen).
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  node.scrollIntoView({ block: "start", behavior: smooth ? "smooth" : "auto" });
+}
+
+function joinConversation(form, conversationId, question) {
+  // The first answer of a new conversation: the page becomes that conversation's page, so that
+  // a reload, a citation and Back all come back to it, and it appears in the list.
+  const conversation = document.getElementById("conversation");
+  if (!conversationId || conversation.dataset.conversation === String(conversationId)) return;
+  conversation.dataset.conversation = String(conversationId);
+  const url = "/a/" + encodeURIComponent(form.dataset.assistant) + "/c/" + conversationId;
+  window.history.replaceState(null, "", url);
+  form.action = url;
+  for (const a of document.querySelectorAll(".conversations [aria-current]")) a.removeAttribute("aria-current");
+  const list = document.getElementById("conversation-list");
+  const li = el("li");
+  li.appendChild(el("a", { href: url, "aria-current": "page" }, question.length > 80 ? question.slice(0, 80) + " …" : question));
+  list.prepend(li);
+  const empty = document.getElementById("no-conversation");
+  if (empty) empty.remove();
+  for (const a of document.querySelectorAll(".answer .sources a")) {
+    a.href = a.href.replace(/retour=[^&#]*/, "retour=" + encodeURIComponent(url));
+  }
+}
+
 async function ask(form, question, choice) {
   const assistant = form.dataset.assistant;
+  const conversation = document.getElementById("conversation");
   const template = document.getElementById("answer-template");
   const article = template.content.firstElementChild.cloneNode(true);
-  article.querySelector(".question-echo").textContent = question;
+  const status = document.getElementById("answer-status");
+  article.querySelector(".question-echo").append(question);
   article.querySelector(".answer-text").textContent = "Recherche dans les documents…";
-  const conversation = document.getElementById("conversation");
-  conversation.prepend(article);
+  for (const s of document.querySelectorAll(".suggestions, .chatbot-intro")) s.hidden = true;
+  conversation.append(article);
+  reveal(article);
+  status.textContent = "Recherche dans les documents…";
   bindRating(article.querySelector("form.rate"));
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
@@ -105,7 +147,8 @@ async function ask(form, question, choice) {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
       body: JSON.stringify({ model: assistant, stream: true, messages: [{ role: "user", content: question }],
-        socle_choice: choice || null, socle_sources: "none" }), // this page draws the sources itself
+        socle_choice: choice || null, socle_sources: "none", // this page draws the sources itself
+        socle_conversation: Number(conversation.dataset.conversation || 0) }), // Socle keeps the history
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
@@ -133,12 +176,18 @@ async function ask(form, question, choice) {
           article.querySelector(".answer-text").textContent = preview + " …";
         }
         if (delta.content) text += delta.content;
-        if (event.socle && event.socle.answer_id) renderAnswer(article, text, event.socle);
+        if (event.socle && event.socle.answer_id) {
+          joinConversation(form, event.socle.conversation_id, question);
+          renderAnswer(article, text, event.socle);
+          status.textContent = event.socle.abstained ? "Pas de réponse trouvée dans les documents." : "Réponse prête.";
+          reveal(article);
+        }
       }
     }
   } catch (err) {
     article.querySelector(".answer-text").textContent = "La question n'a pas pu aboutir : " + err.message;
     article.classList.add("failed");
+    status.textContent = "La question n'a pas pu aboutir.";
   } finally {
     button.disabled = false;
   }
@@ -200,17 +249,28 @@ function pollJob(box) {
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("ask-form");
   if (form) {
+    const box = form.querySelector("textarea");
+    const send = (question) => {
+      if (!question) return;
+      box.value = ""; // the box empties once the question is sent
+      ask(form, question);
+    };
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const question = form.querySelector("textarea").value.trim();
-      if (question) ask(form, question);
+      send(box.value.trim());
+    });
+    box.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter adds a line (and no sending while an input method composes).
+      if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.isComposing) {
+        event.preventDefault();
+        if (!form.querySelector("button[type=submit]").disabled) send(box.value.trim());
+      }
     });
     for (const b of document.querySelectorAll(".suggestion")) {
-      b.addEventListener("click", () => {
-        form.querySelector("textarea").value = b.dataset.question;
-        ask(form, b.dataset.question);
-      });
+      b.addEventListener("click", () => send(b.dataset.question));
     }
+    const last = document.querySelector("#conversation article.answer:last-of-type");
+    if (last && !window.location.hash) reveal(last);
   }
   for (const f of document.querySelectorAll("#conversation form.rate")) bindRating(f);
   for (const f of document.querySelectorAll("form.choice-form")) {
