@@ -69,7 +69,10 @@ SECURITY_HEADERS = {
     ),
 }
 # Routes that receive files: their bodies get the upload cap, every other one max_body_kb.
-UPLOAD_PATHS = re.compile(r"/v1/documents|/v1/assistants/chatmd|/collections/[^/]+/televerser|/assistants/nouveau")
+UPLOAD_PATHS = re.compile(
+    r"/v1/documents|/v1/assistants/chatmd|/assistants/nouveau"
+    r"|/collections/[^/]+/televerser|/collections/[^/]+/documents/\d+/remplacer"
+)
 # Form posts open to anonymous visitors (their bodies are small and capped).
 PUBLIC_POSTS = frozenset({"/connexion", "/deconnexion"})
 NEED_LOGIN = "Authentification requise : connectez-vous ou fournissez une clé d'API."
@@ -469,9 +472,13 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     from socle.service.api import router as api_router
     from socle.service.web import router as web_router
+    from socle.service.web_admin import router as web_admin_router
+    from socle.service.web_review import router as web_review_router
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(web_admin_router)
+    app.include_router(web_review_router)
     return app
 
 
