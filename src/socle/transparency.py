@@ -155,7 +155,10 @@ def assistant_card(store: Store, settings: Settings, name: str, contact: str = "
     card: dict[str, Any] = {
         "schema": CARD_SCHEMA,
         "assistant": {"name": assistant.name, "title": assistant.title},
-        "purpose": assistant.instructions.split("\n\n")[0].strip() or assistant.title,
+        # What it is for, as its owner wrote it for users; else the first paragraph of its instructions.
+        "purpose": str(assistant.settings.get("purpose") or "").strip()
+        or assistant.instructions.split("\n\n")[0].strip()
+        or assistant.title,
         "model": {
             "answers": runtime["answers"],
             "runtime": runtime["runtime"],

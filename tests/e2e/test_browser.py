@@ -122,7 +122,16 @@ def test_login_ask_open_citation_and_rate(tmp_path: Path, demo_store, embedder, 
         audit_accessibility("document", document)
         back_link = document.get_by_role("link", name=re.compile("Revenir à la conversation"))
         assert back_link.get_attribute("href") == conversation_url.removeprefix(base)
+        back_link.click()
+        expect(document.locator("#conversation article.answer")).to_have_count(2)
         document.close()
+
+        # The same citation opened in this tab, then Back: the conversation is still there.
+        page.goto(base + str(answer.locator("a.citation-link").first.get_attribute("href")))
+        expect(page.locator("mark#citation").first).to_be_visible()
+        page.go_back()
+        expect(page).to_have_url(conversation_url)
+        expect(page.locator("#conversation article.answer")).to_have_count(2)
 
         # A reload, and Back from another page, show the same conversation.
         page.reload()

@@ -94,6 +94,19 @@ def test_admin_pages_in_the_browser(tmp_path: Path, demo_store: Any, embedder: A
         page.get_by_role("button", name="Enregistrer les modifications").click()
         expect(page.get_by_role("status")).to_have_text("Modifications enregistrées.")
         check("assistant")
+
+        # The other pages an administrator opens: every page of the interface passes too.
+        for name, path in (
+            ("accueil", "/"),
+            ("nouvel-assistant", "/assistants/nouveau"),
+            ("collection", "/collections/demo"),
+            ("journal", "/journal"),
+            ("empreinte", "/empreinte"),
+            ("fiche", "/a/demo/fiche"),
+            ("conversation", "/a/demo"),
+        ):
+            page.goto(base + path)
+            check(name)
         browser.close()
 
     assert not errors, errors
