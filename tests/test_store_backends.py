@@ -810,6 +810,32 @@ def test_a_rejected_correction_leaves_the_queue_and_can_still_be_validated(store
     assert [c.text for c in store.corrections("demo")] == ["Texte corrigé"]
 
 
+def test_replacing_a_collections_vectors_changes_model_and_size_at_once(store: Store) -> None:
+    """``socle reindex``'s switch: every vector replaced in one transaction, the model
+    recorded, and on PostgreSQL the HNSW index rebuilt for the new size (server search
+    keeps working)."""
+    store.ensure_collection("rh", "model/a")
+    for key, text in TEXTS.items():
+        put(store, "rh", key, text, dim=4)
+    ids, texts = store.embedding_inputs("rh")
+    assert len(ids) == len(texts) == len(store.index_data("rh").chunk_ids)
+    fresh = np.random.default_rng(7).normal(size=(len(ids), 6)).astype(np.float32)
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    batches = [(ids[i : i + 2], fresh[i : i + 2]) for i in range(0, len(ids), 2)]
+    assert store.replace_vectors("rh", "model/b", batches, {"embedder_spec": "onnx:/b"}) == len(ids)
+    data = store.index_data("rh")
+    order = {int(c): n for n, c in enumerate(ids)}
+    assert np.allclose(data.vectors, fresh[[order[int(c)] for c in data.chunk_ids]], atol=1e-6)
+    settings = store.collection_settings("rh")
+    assert (settings["embedder"], settings["embedder_spec"]) == ("model/b", "onnx:/b")
+    if store.backend == "postgresql":
+        found = store.search_candidates("rh", "cantine", fresh[0], 5)
+        assert found.dense is not None and len(found.chunk_ids) > 0
+        with store.raw_connection() as conn:
+            index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'chunks_hnsw_%'").fetchall()
+        assert any("vector(6)" in row[0] for row in index), index
+
+
 # -- personal data protection ---------------------------------------------------------------------
 LETTER = (
     "Monsieur le Maire,\n\nJe soussignée Fatou Diallo, demeurant 12 rue des Lilas, 31000 Toulouse, "

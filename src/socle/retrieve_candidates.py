@@ -45,6 +45,8 @@ class Searcher(Protocol):
     dense_weight: float
     penalties: Penalties | None
 
+    def query_embedder(self, collection: str, generation: int | None = None) -> Embedder | None: ...
+
 
 def search_candidates(
     retriever: Searcher,
@@ -56,7 +58,8 @@ def search_candidates(
     filters: Filters | None = None,
 ) -> list[Passage]:
     """The ``k`` best documents for ``query``, as :meth:`Retriever.search` returns them."""
-    vector = retriever.embedder.embed_query(query) if retriever.embedder is not None else None
+    embedder = retriever.query_embedder(collection)
+    vector = embedder.embed_query(query) if embedder is not None else None
     limit = max(CANDIDATES, 10 * k) * (4 if filters else 1)
     found: Candidates = store.search_candidates(collection, query, vector, limit)
     n = len(found.chunk_ids)

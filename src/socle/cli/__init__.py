@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from socle.cli import chatmd, corpus, db, export, privacy, service
+from socle.cli import chatmd, corpus, db, embedder, export, privacy, service
 from socle.cli.common import speak_french
 
 
@@ -46,6 +46,9 @@ cli.add_command(privacy.privacy)
 
 # Database schema and the SQLite → PostgreSQL copy (issue 6).
 db.register(cli)
+
+# Embedding models brought by the operator (issue 18).
+cli.add_command(embedder.embedder)
 
 # Help pages in French, built-in parts included (« Utilisation : », « Affiche cette aide… »).
 speak_french(cli)

@@ -147,11 +147,11 @@ def _walk(command: click.Command) -> Iterator[click.Command]:
 
 
 def _open(settings: Settings, need_embedder: bool = True) -> tuple[Any, Any]:
-    from socle.embed import get_embedder
+    from socle.embed.cache import load_embedder
     from socle.store import open_store
 
     store = open_store(settings.db)
-    embedder = get_embedder(settings.embedder) if need_embedder else None
+    embedder = load_embedder(settings) if need_embedder else None
     return store, embedder
 
 

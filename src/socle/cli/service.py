@@ -375,14 +375,14 @@ def assistant_create(ctx: click.Context, file: Path) -> None:
 def assistant_import(ctx: click.Context, file: Path, collection: str | None) -> None:
     """Importe un chatbot ChatMD (fichier Markdown) comme assistant ; ses réponses sont indexées."""
     from socle.chatmd import format_report
-    from socle.embed import get_embedder
+    from socle.embed.cache import load_embedder
     from socle.service.chatmd_assistant import import_chatmd
 
     settings = _settings(ctx)
     store = _store(ctx)
     assistant_, chatbot, report = import_chatmd(
         store,
-        get_embedder(settings.embedder),
+        load_embedder(settings),
         file.read_text(encoding="utf-8-sig"),
         source=str(file.resolve()),
         collection=collection,

@@ -17,6 +17,7 @@ delta, before ``finish_reason: "stop"``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import os
@@ -28,6 +29,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -35,11 +37,11 @@ from starlette.concurrency import run_in_threadpool
 
 from socle.answer import Answer
 from socle.config import Settings
-from socle.errors import SocleError
-from socle.service.auth import Principal
+from socle.errors import NotFoundError, SocleError
+from socle.service.auth import PermissionDenied, Principal
 from socle.service.core import Service
 from socle.service.csv_safe import safe_csv_writer
-from socle.service.deps import MAX_ID, get_service, require_principal
+from socle.service.deps import MAX_ID, RateLimited, get_service, require_principal
 from socle.service.display import passage_json, socle_extra
 from socle.service.sources import SourcesFormat, answer_content, choose_format
 from socle.store.records import AUDIT_FIELDS, Assistant
@@ -417,6 +419,65 @@ class SearchRequest(BaseModel):
         default_factory=dict,
         description='Filtres sur les métadonnées : {"category": …}, {"keyword": …} ou tout autre champ.',
     )
+
+
+# -- embeddings ------------------------------------------------------------------------------
+EMBED_MAX_INPUTS = 256
+EMBED_MAX_CHARS = 8000  # per text; the models read 512 tokens at most anyway
+EMBED_PER_REQUEST = 32  # texts that count as one request for the rate limit
+
+
+class EmbeddingsRequest(BaseModel):
+    model: str = Field(description="Le modèle d'embeddings de Socle (GET /v1/models le liste ; « socle » convient).")
+    input: str | list[str] = Field(description="Un texte ou une liste de textes (256 au plus).")
+    encoding_format: Literal["float", "base64"] = "float"
+    input_type: Literal["query", "passage"] = Field(
+        default="passage",
+        description="« query » pour une question, « passage » pour un texte à retrouver (modèles E5).",
+    )
+    user: str | None = None
+
+
+@router.post("/embeddings", summary="Embeddings du modèle de Socle (compatible OpenAI)")
+def embeddings(body: EmbeddingsRequest, principal: Caller, service: Svc, request: Request) -> dict[str, Any]:
+    """Lets the institution's other tools share Socle's embedding model. Open to accounts
+    that may read at least one collection; heavy requests count more against the rate
+    limit; texts are neither stored nor cached (they are not Socle's documents)."""
+    if not principal.is_admin and not principal.grants:
+        raise PermissionDenied("Les embeddings sont réservés aux comptes ayant accès à au moins une collection.")
+    embedder = service.embedder
+    names = {"socle", embedder.name, service.settings.embedder}
+    if body.model not in names:
+        raise NotFoundError(f"Modèle d'embeddings inconnu : « {body.model} » (disponible : « {embedder.name} »).")
+    texts = [body.input] if isinstance(body.input, str) else list(body.input)
+    if not texts or len(texts) > EMBED_MAX_INPUTS:
+        raise SocleError(f"Envoyez entre 1 et {EMBED_MAX_INPUTS} textes par requête ({len(texts)} reçus).")
+    if any(not t.strip() for t in texts):
+        raise SocleError("Un des textes est vide.")
+    if any(len(t) > EMBED_MAX_CHARS for t in texts):
+        raise SocleError(f"Un texte dépasse {EMBED_MAX_CHARS} caractères : découpez-le.")
+    caller = f"key:{principal.key_id}" if principal.key_id is not None else f"user:{principal.username}"
+    wait = request.app.state.limiter.allow(caller, len(texts) / EMBED_PER_REQUEST)  # the request itself was counted
+    if wait > 0:
+        raise RateLimited(wait)
+    model = getattr(embedder, "inner", embedder)  # around the cache: other tools' texts are not kept
+    if body.input_type == "query":
+        vectors = np.stack([model.embed_query(t) for t in texts])
+    else:
+        vectors = model.embed_passages(texts)
+    data = []
+    for i, v in enumerate(np.asarray(vectors, dtype=np.float32)):
+        value: Any = (
+            base64.b64encode(v.astype("<f4").tobytes()).decode() if body.encoding_format == "base64" else v.tolist()
+        )
+        data.append({"object": "embedding", "index": i, "embedding": value})
+    tokens = sum(max(1, len(t) // 4) for t in texts)  # estimated: ~4 characters per token
+    return {
+        "object": "list",
+        "data": data,
+        "model": embedder.name,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
 
 
 @router.post("/search", summary="Recherche hybride (passages), avec filtres facultatifs")

@@ -20,13 +20,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from socle.answer import Answer, Answerer, answer_record
 from socle.config import Settings, home_dir
-from socle.embed import Embedder, get_embedder
+from socle.embed import Embedder
+from socle.embed.cache import load_embedder
 from socle.errors import ConflictError, NotFoundError, SocleError
 from socle.footprint import FootprintModel, Meter
 from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
@@ -86,9 +87,15 @@ class Service:
     ) -> None:
         self.settings = settings
         self.store = open_store(settings.db)
-        self.embedder = embedder or get_embedder(settings.embedder)
+        self.embedder = embedder or load_embedder(settings)
         self.feedback = Feedback(self.store, self.embedder)
-        self.retriever = Retriever(self.store, self.embedder, settings.dense_weight, penalties=self.feedback.penalties)
+        self.retriever = Retriever(
+            self.store,
+            self.embedder,
+            settings.dense_weight,
+            penalties=self.feedback.penalties,
+            resolve=lambda spec: load_embedder(replace(settings, embedder=spec)),
+        )
         if generator is True:
             generator = get_generator(
                 settings.llm_backend, settings.llm_model, settings.llm_base_url, settings.llm_api_key

@@ -18,16 +18,19 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, last refill)
         self._lock = threading.Lock()
 
-    def allow(self, caller: str) -> float:
-        """0.0 when the request may go on, otherwise the seconds to wait before retrying."""
+    def allow(self, caller: str, cost: float = 1.0) -> float:
+        """0.0 when the request may go on, otherwise the seconds to wait before retrying.
+        ``cost``: how many requests this one counts for (a heavy one counts more; capped at
+        the burst, so that any request can pass once the bucket is full)."""
         if self.rate <= 0:
             return 0.0
+        cost = min(max(cost, 0.0), self.burst)
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(caller, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[caller] = (tokens - 1.0, now)
+            if tokens >= cost:
+                self._buckets[caller] = (tokens - cost, now)
                 return 0.0
             self._buckets[caller] = (tokens, now)
-            return (1.0 - tokens) / self.rate
+            return (cost - tokens) / self.rate

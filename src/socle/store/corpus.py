@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -167,6 +167,61 @@ class CorpusTables:
             if embedder and not current:
                 settings["embedder"] = embedder
                 conn.execute(T.collections.update().where(c.name == name).values(settings=settings))
+
+    def embedding_inputs(self, collection: str) -> tuple[list[int], list[str]]:
+        """Chunk ids and the texts their vectors were made from (context, then text, as
+        :func:`socle.chunk.index_text` built them), in chunk order: what a reindex embeds."""
+        k = T.chunks.c
+        with self.db.read() as conn:
+            cid = self._collection_id(conn, collection)
+            rows = conn.execute(
+                sa.select(k.id, k.context, k.text).where(k.collection_id == cid).order_by(k.document_id, k.ordinal)
+            ).all()
+        return [int(r[0]) for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows]
+
+    def replace_vectors(
+        self,
+        collection: str,
+        embedder: str,
+        batches: Iterable[tuple[Sequence[int], np.ndarray]],
+        settings: dict[str, Any] | None = None,
+    ) -> int:
+        """Give every chunk of ``collection`` its vector from another model, and record that
+        model, in one transaction: searches see the old vectors or the new ones, never a mix.
+        Refused if the chunks changed meanwhile (an ingestion ran): the caller starts again."""
+        k = T.chunks.c
+        update = T.chunks.update().where(k.id == sa.bindparam("chunk")).values(embedding=sa.bindparam("vector"))
+        with self.db.write() as conn:
+            cid = self._bump(conn, name=collection)
+            if cid is None:
+                raise _missing(collection)
+            self._lock(conn, cid)
+            # PostgreSQL: the HNSW index of the old vectors goes first (it casts to their size,
+            # which the new ones may not have); it is built again for the new ones below.
+            self._dropped(conn, cid)
+            expected = set(conn.execute(sa.select(k.id).where(k.collection_id == cid)).scalars())
+            done: set[int] = set()
+            dim = 0
+            for ids, vectors in batches:
+                rows = [
+                    {"chunk": int(i), "vector": np.asarray(v, dtype=np.float32)}
+                    for i, v in zip(ids, vectors, strict=True)
+                ]
+                if rows:
+                    conn.execute(update, rows)
+                    dim = int(vectors.shape[1])
+                done.update(int(i) for i in ids)
+            if done != expected:
+                raise StoreError(
+                    f"La collection « {collection} » a changé pendant la réindexation : relancez la commande."
+                )
+            c = T.collections.c
+            current = dict(conn.execute(sa.select(c.settings).where(c.id == cid)).scalar_one())
+            current |= (settings or {}) | {"embedder": embedder}
+            conn.execute(T.collections.update().where(c.id == cid).values(settings=current))
+            if dim:
+                self._after_put(conn, cid, dim)
+        return len(done)
 
     def collection_settings(self, collection: str) -> dict[str, Any]:
         row = self._first(sa.select(T.collections.c.settings).where(T.collections.c.name == collection))
