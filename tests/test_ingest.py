@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from socle.ingest import IngestReport, index_prepared, ingest, parse_files, prepare_documents
+from socle.retrieve import Retriever
 from socle.store import open_store
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -103,12 +104,22 @@ def test_interrupted_ingestion_resumes(tmp_path: Path, embedder) -> None:  # typ
     assert total_chunks > 32  # more than one embedding batch, so the interruption lands midway
     with pytest.raises(KeyboardInterrupt):
         index_prepared(store, _FailingEmbedder(embedder, fail_after=1), "demo", prepared, report)
-    done = len(store.documents("demo"))
-    assert 0 < done < len(docs)
+    # Every document was written with its words first: all are searchable lexically at once,
+    # and the interruption only left vectors to compute.
+    assert len(store.documents("demo")) == len(docs)
+    with_vectors, chunks = store.vector_progress("demo")
+    assert chunks == total_chunks and 0 < with_vectors < chunks
+    found = Retriever(store, embedder).search("demo", "horaires d'ouverture de la médiathèque", k=1)
+    assert found and "Médiathèque" in found[0].document_title  # hybrid where vectors exist, lexical elsewhere
 
     resumed = ingest(store, embedder, "demo", [folder])
-    assert resumed.unchanged == done
-    assert resumed.added == len(docs) - done
+    assert resumed.unchanged == len(docs) and resumed.added == 0
+    assert store.vector_progress("demo") == (total_chunks, total_chunks)
+    ids, texts = store.embedding_inputs("demo")
+    stored = store.index_data("demo")
+    order = {int(c): n for n, c in enumerate(stored.chunk_ids)}
+    expected = np.asarray(embedder.embed_passages(texts))
+    assert np.allclose(np.asarray(stored.vectors)[[order[i] for i in ids]], expected, atol=1e-5)
     assert sum(d.chunks for d in store.documents("demo")) == total_chunks
 
 

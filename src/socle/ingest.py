@@ -127,10 +127,36 @@ def index_prepared(
     prepared: list[PreparedDocument],
     report: IngestReport,
     on_chunks: Callable[[int], None] | None = None,
+    on_searchable: Callable[[int], None] | None = None,
 ) -> None:
-    """Embed and store prepared documents, committing each one as soon as it is embedded."""
+    """Store prepared documents, then their vectors.
+
+    Every document is written first with its words, so that it can be found lexically as soon
+    as it is parsed (``on_searchable`` is told how many are); its vectors follow
+    (:func:`fill_vectors`, ``on_chunks`` counts them), and hybrid search uses them wherever
+    they exist. A collection with a controlled vocabulary is the exception: classifying a
+    document needs its vectors, so there each document is embedded before it is written."""
     store.ensure_collection(collection, embedder.name if embedder else None)
     classifier = collection_classifier(store, collection, embedder)  # None without a vocabulary
+
+    def write(p: PreparedDocument, vecs: np.ndarray | None) -> None:
+        annotate(p.document, classifier, vecs)  # keywords, categories (socle.indexing)
+        terms = [analyse(t) for t in p.texts]
+        store.put_document(collection, p.document, p.chunks, terms, _document_terms(p.document), vecs)
+        report.chunks += len(p.chunks)
+        if p.replaces:
+            report.updated += 1
+        else:
+            report.added += 1
+
+    if classifier is None:
+        for n, p in enumerate(prepared, 1):
+            write(p, None)
+            if on_searchable:
+                on_searchable(n)
+        if embedder is not None:
+            fill_vectors(store, embedder, collection, on_chunks)
+        return
 
     def flush(batch: list[PreparedDocument]) -> None:
         texts = [t for p in batch for t in p.texts]
@@ -138,16 +164,8 @@ def index_prepared(
         pos = 0
         for p in batch:
             n = len(p.chunks)
-            vecs: np.ndarray | None = None if vectors is None else vectors[pos : pos + n]
+            write(p, None if vectors is None else vectors[pos : pos + n])
             pos += n
-            annotate(p.document, classifier, vecs)  # keywords, categories (socle.indexing)
-            terms = [analyse(t) for t in p.texts]
-            store.put_document(collection, p.document, p.chunks, terms, _document_terms(p.document), vecs)
-            report.chunks += n
-            if p.replaces:
-                report.updated += 1
-            else:
-                report.added += 1
         if on_chunks:
             on_chunks(len(texts))
 
@@ -161,6 +179,24 @@ def index_prepared(
             batch, size = [], 0
     if batch:
         flush(batch)
+
+
+def fill_vectors(
+    store: Store, embedder: Embedder, collection: str, on_chunks: Callable[[int], None] | None = None
+) -> int:
+    """Embed the collection's chunks that have no vector yet, a batch per transaction: run
+    after every ingestion, it also completes one that was interrupted. Returns how many."""
+    done = 0
+    while True:
+        ids, texts = store.missing_vectors(collection, EMBED_BATCH)
+        if not ids:
+            return done
+        filled = store.fill_vectors(collection, ids, embedder.embed_passages(texts))
+        done += len(ids)
+        if on_chunks:
+            on_chunks(len(ids))
+        if filled == 0 and len(ids) < EMBED_BATCH:
+            return done  # what is left was replaced meanwhile
 
 
 def ingest(

@@ -48,6 +48,17 @@ class _Index:
     chunk_bm25: BM25Index  # rows = chunks
     doc_bm25: BM25Index  # rows = documents (runs)
     doc_metadata: dict[int, dict[str, Any]] | None = None  # read on the first filtered search
+    present: np.ndarray | None = None  # (n,) chunks that have a vector; None when all do
+
+
+def _partial_fusion(dense: np.ndarray, lexical: np.ndarray, present: np.ndarray, w: float) -> np.ndarray:
+    """Fused scores when only some rows have a vector: those get the usual mix of both
+    standardised scores, the others their standardised lexical score alone."""
+    lex = standardise(lexical)
+    out = lex.copy()
+    if present.any():
+        out[present] = w * standardise(dense[present]) + (1 - w) * lex[present]
+    return out
 
 
 def _load_embedder(spec: str) -> Embedder:
@@ -67,10 +78,14 @@ def _build_index(store: Store, collection: str, generation: int) -> _Index:
     run_doc_ids = data.document_ids[run_starts] if n else np.zeros(0, np.int64)
     if not np.array_equal(run_doc_ids, data.doc_ids):
         raise SocleError("Index incohérent : les passages et les documents ne correspondent pas (réingérez).")
+    vectors = np.ascontiguousarray(data.vectors, dtype=np.float32)
+    # Chunks still waiting for their vector (socle.ingest.fill_vectors) read as zeros.
+    present = np.any(vectors != 0, axis=1) if vectors.size else np.zeros(n, dtype=bool)
     return _Index(
         generation=generation,
+        present=None if present.all() else present,
         chunk_ids=data.chunk_ids,
-        vectors=np.ascontiguousarray(data.vectors, dtype=np.float32),
+        vectors=vectors,
         run_starts=run_starts,
         run_doc_ids=run_doc_ids,
         chunk_bm25=BM25Index.build(data.chunk_terms),
@@ -164,14 +179,23 @@ class Retriever:
         dense_doc: np.ndarray | None = None
         doc_score: np.ndarray = lex_doc
         chunk_score: np.ndarray = lex_chunk
-        embedder = self.query_embedder(collection, idx.generation) if idx.vectors.size > 0 else None
+        has_vectors = idx.vectors.size > 0 and (idx.present is None or bool(idx.present.any()))
+        embedder = self.query_embedder(collection, idx.generation) if has_vectors else None
         if embedder is not None:
             w = self.dense_weight
             q = embedder.embed_query(query)
             dense_chunk = idx.vectors @ q
-            dense_doc = np.maximum.reduceat(dense_chunk, idx.run_starts)
-            doc_score = w * standardise(dense_doc) + (1 - w) * standardise(lex_doc)
-            chunk_score = w * standardise(dense_chunk) + (1 - w) * standardise(lex_chunk)
+            if idx.present is None:
+                dense_doc = np.maximum.reduceat(dense_chunk, idx.run_starts)
+                doc_score = w * standardise(dense_doc) + (1 - w) * standardise(lex_doc)
+                chunk_score = w * standardise(dense_chunk) + (1 - w) * standardise(lex_chunk)
+            else:  # vectors still being computed: hybrid where they exist, lexical elsewhere
+                doc_present = np.maximum.reduceat(idx.present.astype(np.int8), idx.run_starts) > 0
+                masked = np.where(idx.present, dense_chunk, -np.inf)
+                dense_doc = np.maximum.reduceat(masked, idx.run_starts)
+                chunk_score = _partial_fusion(dense_chunk, lex_chunk, idx.present, w)
+                doc_score = _partial_fusion(dense_doc, lex_doc, doc_present, w)
+                dense_doc = np.where(doc_present, dense_doc, 0.0)
         elif not lex_doc.any():
             return []
         demoted = self.penalties(collection) if self.penalties else None

@@ -326,13 +326,18 @@ def collections(ctx: click.Context, as_json: bool) -> None:
     settings = _settings(ctx)
     store, _ = _open(settings, need_embedder=False)
     infos = store.collections()
+    vectors = {c.name: store.vector_progress(c.name)[0] for c in infos}
     if as_json:
-        click.echo(json.dumps([c.__dict__ for c in infos], ensure_ascii=False, indent=2))
+        rows = [c.__dict__ | {"vectors": vectors[c.name]} for c in infos]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not infos:
         click.echo("Aucune collection. Ajoutez des documents avec « socle ingest DOSSIER ».")
     for c in infos:
-        click.echo(f"{c.name}\t{c.documents} documents\t{c.chunks} passages\tcréée le {c.created_at[:10]}")
+        line = f"{c.name}\t{c.documents} documents\t{c.chunks} passages\tcréée le {c.created_at[:10]}"
+        if c.embedder and vectors[c.name] < c.chunks:  # an ingestion still computing (or interrupted)
+            line += f"\tvecteurs : {vectors[c.name]}/{c.chunks} (recherche par mots en attendant)"
+        click.echo(line)
 
 
 @click.command()

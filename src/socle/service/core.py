@@ -492,15 +492,22 @@ class Service:
                 doc.key = doc.source = relative
             prepared = prepare_documents(self.store, collection, documents, report, self.settings.chunk_words)
             total = sum(len(p.chunks) for p in prepared)
-            self.store.update_job(job, status="running", done=0, report={"chunks_total": total})
+            state = {"chunks_total": total, "documents_total": len(prepared), "searchable": 0}
+            self.store.update_job(job, status="running", done=0, report=state)
             done = 0
 
-            def progress(n: int) -> None:
-                nonlocal done
-                done += n
-                self.store.update_job(job, status="running", done=done, report={"chunks_total": total})
+            def searchable(n: int) -> None:  # found by their words from now on
+                state["searchable"] = n
+                self.store.update_job(job, status="running", done=done, report=state)
 
-            index_prepared(self.store, self.embedder, collection, prepared, report, on_chunks=progress)
+            def progress(n: int) -> None:  # vectors computed
+                nonlocal done
+                done = min(total, done + n)
+                self.store.update_job(job, status="running", done=done, report=state)
+
+            index_prepared(
+                self.store, self.embedder, collection, prepared, report, on_chunks=progress, on_searchable=searchable
+            )
             status = "done"
         except Exception as exc:  # reported in the job, never lost silently
             report.failed.append(("", f"Erreur pendant l'indexation : {exc}"))

@@ -223,6 +223,50 @@ class CorpusTables:
                 self._after_put(conn, cid, dim)
         return len(done)
 
+    def missing_vectors(self, collection: str, limit: int) -> tuple[list[int], list[str]]:
+        """Up to ``limit`` chunks still without a vector (written searchable by their words
+        first, :func:`socle.ingest.fill_vectors`), in document order, with their texts."""
+        k = T.chunks.c
+        with self.db.read() as conn:
+            cid = self._collection_id(conn, collection)
+            rows = conn.execute(
+                sa.select(k.id, k.context, k.text)
+                .where(k.collection_id == cid, k.embedding.is_(None))
+                .order_by(k.document_id, k.ordinal)
+                .limit(limit)
+            ).all()
+        return [int(r[0]) for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows]
+
+    def fill_vectors(self, collection: str, ids: Sequence[int], vectors: np.ndarray) -> int:
+        """Give chunks their vectors (those still without one: a chunk replaced meanwhile is
+        gone, and is not resurrected); returns how many were filled."""
+        if not len(ids):
+            return 0
+        k = T.chunks.c
+        update = (
+            T.chunks.update()
+            .where(k.id == sa.bindparam("chunk"), k.embedding.is_(None))
+            .values(embedding=sa.bindparam("vector"))
+        )
+        rows = [{"chunk": int(i), "vector": np.asarray(v, dtype=np.float32)} for i, v in zip(ids, vectors, strict=True)]
+        with self.db.write() as conn:
+            cid = self._bump(conn, name=collection)
+            if cid is None:
+                raise _missing(collection)
+            filled = conn.execute(update, rows).rowcount
+            self._after_put(conn, int(cid), int(np.asarray(vectors).shape[1]))
+        return int(filled if filled is not None and filled >= 0 else len(rows))
+
+    def vector_progress(self, collection: str) -> tuple[int, int]:
+        """(chunks with a vector, chunks) of the collection."""
+        k = T.chunks.c
+        with self.db.read() as conn:
+            cid = self._collection_id(conn, collection)
+            row = conn.execute(
+                sa.select(sa.func.count(k.embedding), sa.func.count()).where(k.collection_id == cid)
+            ).one()
+        return int(row[0]), int(row[1])
+
     def collection_settings(self, collection: str) -> dict[str, Any]:
         row = self._first(sa.select(T.collections.c.settings).where(T.collections.c.name == collection))
         if row is None:

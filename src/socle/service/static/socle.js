@@ -237,6 +237,8 @@ function pollJob(box) {
     if (!response.ok) return;
     const job = await response.json();
     box.querySelector(".job-done").textContent = job.done;
+    const searchable = box.querySelector(".job-searchable");
+    if (searchable && job.report) searchable.textContent = job.report.searchable;
     const bar = box.querySelector("progress");
     if (job.report && job.report.chunks_total) bar.max = job.report.chunks_total;
     bar.value = job.done;
