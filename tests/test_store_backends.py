@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -834,6 +835,47 @@ def test_replacing_a_collections_vectors_changes_model_and_size_at_once(store: S
         with store.raw_connection() as conn:
             index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'chunks_hnsw_%'").fetchall()
         assert any("vector(6)" in row[0] for row in index), index
+
+
+def test_several_machines_fill_one_collections_vectors_without_doing_anything_twice(pg_url: str) -> None:
+    """`socle ingest` on several machines, one PostgreSQL: every chunk written by its words
+    first, then its vector; each batch of missing vectors is claimed by one machine only."""
+    import threading
+
+    from socle.ingest import fill_vectors
+
+    store = open_store(pg_url)
+    store.ensure_collection("rh", "model/a")
+    for i in range(6):
+        doc = Document(key=f"d{i}", title=f"D{i}", blocks=[Block(t) for t in TEXTS.values()], source=f"d{i}.txt")
+        chunks = chunk_document(doc, 12)
+        terms = [analyse(index_text(doc.title, c, doc.descriptors)) for c in chunks]
+        store.put_document("rh", doc, chunks, terms, analyse(doc.text), None)  # searchable by its words
+    total = store.vector_progress("rh")[1]
+    assert store.vector_progress("rh") == (0, total) and total > 20
+    embedded: list[str] = []
+    lock = threading.Lock()
+
+    class Slow:
+        name = "model/a"
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            with lock:
+                embedded.extend(texts)
+            time.sleep(0.05)  # long enough for the machines to overlap
+            out = np.random.default_rng(len(texts)).normal(size=(len(texts), 4)).astype(np.float32)
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    machines = [open_store(pg_url) for _ in range(3)]
+    threads = [threading.Thread(target=fill_vectors, args=(m, Slow(), "rh")) for m in machines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.vector_progress("rh") == (total, total)
+    assert len(embedded) == total  # no chunk embedded twice
+    for m in (store, *machines):
+        m.close()
 
 
 # -- personal data protection ---------------------------------------------------------------------

@@ -90,10 +90,23 @@ def prepare_documents(
     max_words: int = DEFAULT_MAX_WORDS,
 ) -> list[PreparedDocument]:
     """Chunk the documents that are new or changed; count the unchanged ones."""
-    todo: list[PreparedDocument] = []
+    return list(iter_prepared(store, collection, documents, report, max_words))
+
+
+def iter_prepared(
+    store: Store,
+    collection: str,
+    documents: Iterable[Document],
+    report: IngestReport,
+    max_words: int = DEFAULT_MAX_WORDS,
+) -> Iterator[PreparedDocument]:
+    """:func:`prepare_documents` one document at a time: an upload hands each one to
+    :func:`index_prepared` as soon as it is ready, so that the first pages can be searched
+    while personal data are still being looked for in the others (the slow part)."""
     seen: set[str] = set()
     store.ensure_collection(collection)  # its settings (privacy mode, chunking) are read and recorded here
     privacy = DocumentPrivacy.for_collection(store, collection)  # personal data out before chunking
+    recorded = False
     for doc in documents:
         if doc.key in seen:
             report.failed.append((doc.source, f"{doc.source} : identifiant « {doc.key} » en double, ignoré"))
@@ -109,10 +122,10 @@ def prepare_documents(
             report.failed.append((doc.source, f"{doc.source} : aucun texte à indexer"))
             continue
         texts = [index_text(doc.title, c, doc.descriptors) for c in chunks]
-        todo.append(PreparedDocument(doc, chunks, texts, old is not None))
-    if todo:
-        record_chunk_words(store, collection, max_words)  # provenance for `socle export`
-    return todo
+        if not recorded:
+            record_chunk_words(store, collection, max_words)  # provenance for `socle export`
+            recorded = True
+        yield PreparedDocument(doc, chunks, texts, old is not None)
 
 
 def _document_terms(doc: Document) -> list[str]:
@@ -124,7 +137,7 @@ def index_prepared(
     store: Store,
     embedder: Embedder | None,
     collection: str,
-    prepared: list[PreparedDocument],
+    prepared: Iterable[PreparedDocument],
     report: IngestReport,
     on_chunks: Callable[[int], None] | None = None,
     on_searchable: Callable[[int], None] | None = None,
@@ -185,18 +198,17 @@ def fill_vectors(
     store: Store, embedder: Embedder, collection: str, on_chunks: Callable[[int], None] | None = None
 ) -> int:
     """Embed the collection's chunks that have no vector yet, a batch per transaction: run
-    after every ingestion, it also completes one that was interrupted. Returns how many."""
+    after every ingestion, it also completes one that was interrupted, and on PostgreSQL
+    several machines can run it on one collection at once (each batch is claimed:
+    :meth:`~socle.store.corpus.CorpusTables.fill_missing_vectors`). Returns how many."""
     done = 0
     while True:
-        ids, texts = store.missing_vectors(collection, EMBED_BATCH)
-        if not ids:
+        claimed, _ = store.fill_missing_vectors(collection, EMBED_BATCH, embedder.embed_passages)
+        if not claimed:
             return done
-        filled = store.fill_vectors(collection, ids, embedder.embed_passages(texts))
-        done += len(ids)
+        done += claimed
         if on_chunks:
-            on_chunks(len(ids))
-        if filled == 0 and len(ids) < EMBED_BATCH:
-            return done  # what is left was replaced meanwhile
+            on_chunks(claimed)
 
 
 def ingest(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -256,6 +256,45 @@ class CorpusTables:
             filled = conn.execute(update, rows).rowcount
             self._after_put(conn, int(cid), int(np.asarray(vectors).shape[1]))
         return int(filled if filled is not None and filled >= 0 else len(rows))
+
+    def fill_missing_vectors(
+        self, collection: str, limit: int, embed: Callable[[list[str]], np.ndarray]
+    ) -> tuple[int, int]:
+        """Embed up to ``limit`` chunks still without a vector and store them; returns
+        (chunks claimed, vectors written), (0, 0) when none is left.
+
+        On PostgreSQL the chunks are claimed with ``FOR UPDATE SKIP LOCKED`` in the transaction
+        that writes their vectors: machines filling one collection at once never embed the same
+        chunk twice, and one that dies leaves its chunks to the others. On SQLite (one writer
+        at a time) the chunks are read, embedded, then written, so that writers never wait
+        for the model."""
+        if self.db.engine.dialect.name != "postgresql":
+            ids, texts = self.missing_vectors(collection, limit)
+            return (len(ids), self.fill_vectors(collection, ids, embed(texts))) if ids else (0, 0)
+        k = T.chunks.c
+        with self.db.write() as conn:
+            cid = self._collection_id(conn, collection)
+            rows = conn.execute(
+                sa.select(k.id, k.context, k.text)
+                .where(k.collection_id == cid, k.embedding.is_(None))
+                .order_by(k.document_id, k.ordinal)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0, 0
+            vectors = embed([f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows])
+            update = T.chunks.update().where(k.id == sa.bindparam("chunk")).values(embedding=sa.bindparam("vector"))
+            conn.execute(
+                update,
+                [
+                    {"chunk": int(r[0]), "vector": np.asarray(v, dtype=np.float32)}
+                    for r, v in zip(rows, vectors, strict=True)
+                ],
+            )
+            self._bump(conn, cid=cid)
+            self._after_put(conn, int(cid), int(np.asarray(vectors).shape[1]))
+        return len(rows), len(rows)
 
     def vector_progress(self, collection: str) -> tuple[int, int]:
         """(chunks with a vector, chunks) of the collection."""
