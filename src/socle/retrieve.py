@@ -14,6 +14,10 @@ is, not only its rank.
 The passage shown for a document is its chunk with the best score of the same form,
 computed with chunk-level BM25. Both BM25 indexes and the vector matrix live in memory,
 built from the store once per collection change (see :mod:`socle.bm25`).
+
+With a ``reranker`` (:mod:`socle.rerank`, off by default), the fusion's best
+``rerank_candidates`` documents are read again by a cross-encoder, the question beside each
+document's best passage, and ordered by its score.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +38,9 @@ from socle.fusion import Penalties, rank_of, standardise
 from socle.indexing.filters import Filters, document_mask
 from socle.models import Passage
 from socle.store import Store
+
+if TYPE_CHECKING:
+    from socle.rerank import Reranker
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +100,25 @@ def _build_index(store: Store, collection: str, generation: int) -> _Index:
     )
 
 
+def _rerank(reranker: Reranker, query: str, passages: list[Passage], k: int) -> list[Passage]:
+    """The ``k`` best documents of ``passages`` (in fusion order, a document's passages
+    together, its best first), ordered by the reranker's score of (question, best passage);
+    ties keep the fusion's order. The passages are returned as they are."""
+    if k < 1:
+        raise SocleError("Le nombre de résultats doit être au moins 1.")
+    groups: dict[tuple[str, str], list[Passage]] = {}
+    for p in passages:
+        groups.setdefault((p.collection, p.document_key), []).append(p)
+    documents = list(groups.values())
+    if len(documents) <= 1:
+        return passages
+    scores = np.asarray(reranker.score(query, [d[0].text for d in documents]), dtype=np.float64)
+    if scores.shape != (len(documents),):
+        raise SocleError(f"Le reranker {reranker.name} a rendu {scores.size} score(s) pour {len(documents)} passages.")
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [p for i in order for p in documents[int(i)]]
+
+
 class Retriever:
     """Hybrid search over one store. Thread-safe; indexes are cached per collection and
     rebuilt when the collection changes (its generation counter moves)."""
@@ -104,6 +130,9 @@ class Retriever:
         dense_weight: float = 0.75,
         penalties: Penalties | None = None,
         resolve: Callable[[str], Embedder] | None = None,
+        *,
+        reranker: Reranker | None = None,
+        rerank_candidates: int = 20,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -112,6 +141,9 @@ class Retriever:
         # A collection reindexed with another model (``socle reindex``) records it with the
         # specification that loads it: its questions are embedded by that model.
         self.resolve = resolve or _load_embedder
+        # None: the fusion's order, untouched. Else its best documents, reordered.
+        self.reranker = reranker
+        self.rerank_candidates = rerank_candidates
         self._indexes: dict[str, _Index] = {}
         self._embedders: dict[str, tuple[int, Embedder | None]] = {}
         self._lock = threading.Lock()
@@ -156,7 +188,18 @@ class Retriever:
         """The ``k`` best documents for ``query``, best first, each as its ``per_document``
         best passages (in order of their own score). ``filters`` keeps only the documents
         whose metadata match (``{"category": "Travail"}``, ``{"keyword": "cookies"}``, see
-        :mod:`socle.indexing.filters`); scores stay standardised over the whole collection."""
+        :mod:`socle.indexing.filters`); scores stay standardised over the whole collection.
+
+        With a reranker, the documents are the fusion's best ``max(k, rerank_candidates)``
+        reordered by the reranker; each passage keeps its fusion scores."""
+        if self.reranker is None:
+            return self._fused_search(collection, query, k, per_document, filters)
+        depth = max(k, self.rerank_candidates)
+        return _rerank(self.reranker, query, self._fused_search(collection, query, depth, per_document, filters), k)
+
+    def _fused_search(
+        self, collection: str, query: str, k: int, per_document: int, filters: Filters | None
+    ) -> list[Passage]:
         if not query.strip():
             raise SocleError("La question est vide.")
         if k < 1:
@@ -276,10 +319,13 @@ class Retriever:
         collection's scores are standardised over that collection, so they compare)."""
         if len(collections) == 1:
             return self.search(collections[0], query, k, per_document, filters=filters)
-        merged = [p for c in collections for p in self.search(c, query, k, per_document, filters=filters)]
+        # With a reranker: the fusion's best candidates of all collections, reranked once.
+        depth = k if self.reranker is None else max(k, self.rerank_candidates)
+        merged = [p for c in collections for p in self._fused_search(c, query, depth, per_document, filters)]
         docs: dict[tuple[str, str], float] = {}
         for p in merged:
             docs.setdefault((p.collection, p.document_key), p.score)
-        keep = set(sorted(docs, key=lambda d: -docs[d])[:k])
+        keep = set(sorted(docs, key=lambda d: -docs[d])[:depth])
         chosen = [p for p in merged if (p.collection, p.document_key) in keep]
-        return sorted(chosen, key=lambda p: -p.score)  # stable: a document's passages keep their order
+        fused = sorted(chosen, key=lambda p: -p.score)  # stable: a document's passages keep their order
+        return fused if self.reranker is None else _rerank(self.reranker, query, fused, k)

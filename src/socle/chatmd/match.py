@@ -14,7 +14,9 @@ signals of its own retrieval (socle.retrieve), computed over the chatbot's respo
 Each signal is standardised over the responses (as in socle.retrieve) and the weighted sum
 ranks them. A keyword of the response found in the question (whole words, accents and
 case ignored) adds a bonus, a negative keyword (``! mot``) found removes the response.
-Without an embedder, only the lexical signals are used.
+Without an embedder, only the lexical signals are used. With a reranker (a cross-encoder,
+:mod:`socle.rerank`), the best :data:`RERANK_RESPONSES` responses are then reordered by its
+score of (question, title + keywords + text).
 
 The best response is returned if the question is close enough to the chatbot: its best
 dense similarity reaches :data:`DEFAULT_MIN_SIMILARITY`, or one of the response's keywords
@@ -36,6 +38,7 @@ from socle.chatmd._js import normalize_text
 from socle.chatmd.baseline import BaselineMatch, ChatmdKeywordMatcher, chatmd_keyword_match
 from socle.chatmd.model import Chatbot, Response
 from socle.embed import Embedder
+from socle.rerank import Reranker
 
 __all__ = ["DEFAULT_MIN_SIMILARITY", "ChatmdMatch", "ChatmdMatcher", "chatmd_keyword_match", "plain_text"]
 
@@ -50,6 +53,7 @@ DEFAULT_MIN_SIMILARITY = 0.81
 MAX_SENTENCES = 12  # per response...
 MAX_SENTENCE_ROWS = 3000  # ...and in all, to bound the embedding work on very long chatbots
 MAX_CHARS = 1500
+RERANK_RESPONSES = 5  # best responses reordered by a reranker, when there is one
 
 _CODE_BLOCK = re.compile(r"```.*?```|~~~.*?~~~", re.DOTALL)
 _HTML = re.compile(r"<[^>]+>")
@@ -129,9 +133,11 @@ class ChatmdMatcher:
         embedder: Embedder | None = None,
         *,
         min_similarity: float = DEFAULT_MIN_SIMILARITY,
+        reranker: Reranker | None = None,
     ) -> None:
         self.chatbot = chatbot
         self.embedder = embedder
+        self.reranker = reranker
         self.min_similarity = min_similarity
         responses = chatbot.responses
         labels = _labels_by_target(chatbot)
@@ -152,11 +158,7 @@ class ChatmdMatcher:
             self._embed_responses(embedder, responses)
 
     def _embed_responses(self, embedder: Embedder, responses: Sequence[Response]) -> None:
-        docs = [
-            (r.title + ". " + ", ".join(r.positive_keywords) + ". " + plain_text(r.content))[:MAX_CHARS]
-            for r in responses
-        ]
-        self._doc_vectors = embedder.embed_passages(docs)
+        self._doc_vectors = embedder.embed_passages([_response_text(r) for r in responses])
         # Content sentences, with their response's title for context; a response's
         # sentence score is its best sentence's.
         sentence_texts, sentence_owner = [], []
@@ -215,6 +217,8 @@ class ChatmdMatcher:
                 )
             )
         matches.sort(key=lambda m: -m.score)
+        if self.reranker is not None and len(matches) > 1:
+            matches = _rerank(self.reranker, question, matches)
         return matches
 
     def match(self, question: str) -> ChatmdMatch | None:
@@ -235,6 +239,22 @@ class ChatmdMatcher:
         if not hasattr(self, "_baseline"):
             self._baseline = ChatmdKeywordMatcher(self.chatbot)
         return self._baseline.match(question)
+
+
+def _rerank(reranker: Reranker, question: str, matches: list[ChatmdMatch]) -> list[ChatmdMatch]:
+    """The best responses reordered by the reranker (ties: the fused order); its score goes
+    to ``signals["rerank"]``, the fused ``score`` is kept."""
+    head = matches[:RERANK_RESPONSES]
+    scores = reranker.score(question, [_response_text(m.response) for m in head])
+    for m, value in zip(head, scores, strict=True):
+        m.signals["rerank"] = float(value)
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    return [head[int(i)] for i in order] + matches[RERANK_RESPONSES:]
+
+
+def _response_text(r: Response) -> str:
+    """What a model reads of a response: its title, keywords and text (no markup)."""
+    return (r.title + ". " + ", ".join(r.positive_keywords) + ". " + plain_text(r.content))[:MAX_CHARS]
 
 
 def _labels_by_target(chatbot: Chatbot) -> dict[str, list[str]]:

@@ -119,11 +119,18 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_w
 @reports_errors
 def search(ctx: click.Context, question: str, collection: str, k: int, as_json: bool) -> None:
     """Cherche les passages qui répondent à une QUESTION."""
+    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    retriever = Retriever(store, embedder, settings.dense_weight)
+    retriever = Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
     t0 = time.perf_counter()
     passages = retriever.search(collection, question, k=k)
     elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -198,6 +205,7 @@ def eval_command(
 ) -> None:
     """Évalue la recherche (rappel@k, MRR@10, latence) ou, avec --answers, les réponses."""
     from socle.evaluate import evaluate_retrieval, load_questions
+    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
@@ -207,7 +215,13 @@ def eval_command(
         _ingest_with_progress(store, embedder, collection, [corpus], settings)
     elif collection not in existing:
         raise SocleError(f"La collection « {collection} » n'existe pas : donnez --corpus pour l'ingérer.")
-    retriever = Retriever(store, embedder, settings.dense_weight)
+    retriever = Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
     if eval_answers:
         from socle.evaluate_answers import evaluate_answers
 
@@ -224,8 +238,19 @@ def eval_command(
                 if key != "model":
                     click.echo(f"  {key:<24} {value}")
         return
-    metrics = evaluate_retrieval(retriever, collection, load_questions(questions))
+    asked = load_questions(questions)
+    reranker, fusion = retriever.reranker, None
+    if reranker is not None:
+        # A reranker is measured whenever one is given: the fusion alone, then with it.
+        fusion = evaluate_retrieval(Retriever(store, embedder, settings.dense_weight), collection, asked)
+    metrics = evaluate_retrieval(retriever, collection, asked)
     result = metrics.as_dict()
+    if reranker is not None and fusion is not None:
+        result |= {
+            "reranker": reranker.name,
+            "rerank_candidates": settings.rerank_candidates,
+            "without_reranker": fusion.as_dict(),
+        }
     store.record_evaluation(collection, "retrieval", questions.name, result)
     if details:
         details.write_text(json.dumps(metrics.per_question, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -233,16 +258,26 @@ def eval_command(
         click.echo(json.dumps(result, indent=2))
         return
     click.echo(f"Évaluation de la recherche — collection « {collection} », {metrics.n_questions} questions")
-    rows = [
-        ("Rappel@1", f"{metrics.recall[1]:.3f}"),
-        ("Rappel@5", f"{metrics.recall[5]:.3f}"),
-        ("Rappel@10", f"{metrics.recall[10]:.3f}"),
-        ("MRR@10", f"{metrics.mrr10:.3f}"),
-        ("Latence p50", f"{metrics.latency_ms_p50:.1f} ms"),
-        ("Latence p95", f"{metrics.latency_ms_p95:.1f} ms"),
-    ]
+
+    def figures(m: Any) -> list[tuple[str, str]]:
+        return [
+            ("Rappel@1", f"{m.recall[1]:.3f}"),
+            ("Rappel@5", f"{m.recall[5]:.3f}"),
+            ("Rappel@10", f"{m.recall[10]:.3f}"),
+            ("MRR@10", f"{m.mrr10:.3f}"),
+            ("Latence p50", f"{m.latency_ms_p50:.1f} ms"),
+            ("Latence p95", f"{m.latency_ms_p95:.1f} ms"),
+        ]
+
+    rows = figures(metrics)
+    if reranker is not None and fusion is not None:
+        click.echo(f"Reranker : {reranker.name} ({settings.rerank_candidates} premiers documents de la fusion)")
+        before = dict(figures(fusion))
+        rows = [("", f"{'sans reranker':>14}  {'avec reranker':>14}")]
+        rows += [(name, f"{before[name]:>14}  {value:>14}") for name, value in figures(metrics)]
     if metrics.out_of_scope:
-        rows.append(("Questions hors sujet (ignorées)", str(metrics.out_of_scope)))
+        count = str(metrics.out_of_scope)
+        rows.append(("Questions hors sujet (ignorées)", count if fusion is None else f"{count:>30}"))
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         click.echo(f"  {name:<{width}}  {value:>10}")
@@ -260,11 +295,19 @@ def ask(
 ) -> None:
     """Répond à une QUESTION à partir des documents, avec ses sources (ou s'abstient)."""
     from socle.answer import answer_record
+    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, model, backend)
+    retriever = Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
+    answerer = _answerer(settings, retriever, embedder, model, backend)
     stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
     answer = answerer.answer(collection, _protect_question(store, settings, collection, question), on_token=stream)
     record = answer_record(answer)
@@ -287,11 +330,19 @@ def ask(
 def chat(ctx: click.Context, collection: str, model: str | None, backend: str | None) -> None:
     """Conversation : pose des questions à la suite (« quit » ou Ctrl-D pour sortir)."""
     from socle.answer import answer_record
+    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, model, backend)
+    retriever = Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
+    answerer = _answerer(settings, retriever, embedder, model, backend)
     history: list[tuple[str, str]] = []
     click.secho(f"Socle — collection « {collection} ». Posez votre question (« quit » pour sortir).", bold=True)
     while True:

@@ -635,6 +635,7 @@ def calibrate(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> No
     from socle.cli.common import _answerer, _open
     from socle.confidence import Thresholds
     from socle.recalibrate import calibrate_assistant, save
+    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
@@ -642,7 +643,14 @@ def calibrate(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> No
     found = store.get_assistant(name)
     if found is None:
         raise NotFoundError(f"L'assistant « {name} » n'existe pas.")
-    answerer = _answerer(settings, Retriever(store, embedder, settings.dense_weight), embedder, None, "extractive")
+    retriever = Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
+    answerer = _answerer(settings, retriever, embedder, None, "extractive")
     defaults = Thresholds(answer=settings.answer_threshold, possible=settings.possible_threshold)
     result = calibrate_assistant(store, answerer, found, defaults)
     if not dry_run:

@@ -30,9 +30,10 @@ from socle.embed import Embedder
 from socle.embed.cache import load_embedder
 from socle.errors import ConflictError, NotFoundError, SocleError
 from socle.footprint import FootprintModel, Meter
-from socle.ingest import IngestReport, index_prepared, parse_files, prepare_documents
+from socle.ingest import IngestReport, index_prepared, iter_prepared, parse_files
 from socle.llm import Generator, OnToken, get_generator
 from socle.models import Passage
+from socle.rerank import get_reranker
 from socle.retrieve import Retriever
 from socle.service.auth import PermissionDenied, Principal
 from socle.service.chatmd_assistant import (
@@ -95,6 +96,8 @@ class Service:
             settings.dense_weight,
             penalties=self.feedback.penalties,
             resolve=lambda spec: load_embedder(replace(settings, embedder=spec)),
+            reranker=get_reranker(settings.reranker),
+            rerank_candidates=settings.rerank_candidates,
         )
         if generator is True:
             generator = get_generator(
@@ -490,19 +493,21 @@ class Service:
                     continue  # a record of a JSONL file keeps its own id
                 self.store.remove_document(collection, doc.key)  # stored by an earlier release
                 doc.key = doc.source = relative
-            prepared = prepare_documents(self.store, collection, documents, report, self.settings.chunk_words)
-            total = sum(len(p.chunks) for p in prepared)
-            state = {"chunks_total": total, "documents_total": len(prepared), "searchable": 0}
+            # Each document is written as soon as it is ready (searchable by its words), while
+            # the next ones are still being checked for personal data; vectors come after.
+            prepared = iter_prepared(self.store, collection, documents, report, self.settings.chunk_words)
+            state = {"chunks_total": 0, "documents_total": len(documents), "searchable": 0}
             self.store.update_job(job, status="running", done=0, report=state)
             done = 0
 
             def searchable(n: int) -> None:  # found by their words from now on
-                state["searchable"] = n
+                state["searchable"] = n + report.unchanged
+                state["chunks_total"] = report.chunks
                 self.store.update_job(job, status="running", done=done, report=state)
 
             def progress(n: int) -> None:  # vectors computed
                 nonlocal done
-                done = min(total, done + n)
+                done = min(report.chunks, done + n)
                 self.store.update_job(job, status="running", done=done, report=state)
 
             index_prepared(
