@@ -23,7 +23,6 @@ The folder holds ``model.onnx`` (or the file named by ``"file"``), ``tokenizer.j
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -32,13 +31,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from socle.embed.onnx_backend import INSTALL_HINT, KNOWN_INPUTS, MODEL_FILE, QUANTIZED_FILE, TOKENIZER_FILE
+from socle.embed.onnx_backend import INSTALL_HINT, MODEL_FILE, QUANTIZED_FILE, TOKENIZER_FILE, open_session
 from socle.errors import ConfigError, EmbedderError
 
 __all__ = ["CONFIG_FILE", "OnnxCrossEncoder", "Reranker", "RerankerConfig", "get_reranker", "parse_reranker_spec"]
 
 CONFIG_FILE = "socle-reranker.json"
-_INPUT_TYPES: dict[str, type[np.signedinteger[Any]]] = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 _INT_KEYS = ("max_length", "logit_index", "batch_size")
 
 
@@ -148,33 +146,13 @@ class OnnxCrossEncoder:
             tokenizer.no_padding()  # padded here, per batch of similar lengths
             tokenizer.enable_truncation(self.config.max_length, strategy=strategy)
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # errors only
-        try:
-            self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ConfigError(f"{model_path} : modèle ONNX illisible ({str(exc)[:300]}).") from exc
-        self._inputs: dict[str, type[np.signedinteger[Any]]] = {}
-        for node in self._session.get_inputs():
-            if node.name not in KNOWN_INPUTS:
-                raise ConfigError(
-                    f"{model_path} : entrée « {node.name} » inconnue (acceptées : {', '.join(KNOWN_INPUTS)}). "
-                    "Exportez le modèle en classification de textes (tâche text-classification)."
-                )
-            kind = _INPUT_TYPES.get(node.type)
-            if kind is None:
-                raise ConfigError(f"{model_path} : entrée « {node.name} » de type {node.type} (entiers attendus).")
-            self._inputs[node.name] = kind
-        if "input_ids" not in self._inputs:
-            raise ConfigError(f"{model_path} : le modèle n'a pas d'entrée « input_ids ».")
-        outputs = [o.name for o in self._session.get_outputs()]
-        self._output = self.config.output or outputs[0]
-        if self._output not in outputs:
-            raise ConfigError(
-                f"{model_path} : sortie « {self._output} » absente (sorties du modèle : {', '.join(outputs)})."
-            )
+        self._session, self._inputs, self._output = open_session(
+            ort,
+            model_path,
+            threads,
+            self.config.output,
+            "Exportez le modèle en classification de textes (tâche text-classification).",
+        )
         self._lock = threading.Lock()  # one run at a time: ONNX Runtime already uses every thread
         self._column = self._probe()
 

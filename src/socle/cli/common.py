@@ -155,6 +155,20 @@ def _open(settings: Settings, need_embedder: bool = True) -> tuple[Any, Any]:
     return store, embedder
 
 
+def _retriever(store: Any, embedder: Any, settings: Settings) -> Any:
+    """The retriever the commands search with: the settings' fusion weight and reranker."""
+    from socle.rerank import get_reranker
+    from socle.retrieve import Retriever
+
+    return Retriever(
+        store,
+        embedder,
+        settings.dense_weight,
+        reranker=get_reranker(settings.reranker),
+        rerank_candidates=settings.rerank_candidates,
+    )
+
+
 def model_options(fn: F) -> F:
     fn = click.option(
         "--model", "model", type=click.Path(dir_okay=False), help="Fichier GGUF d'un modèle de langue (llama.cpp)."

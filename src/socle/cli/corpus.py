@@ -13,6 +13,7 @@ import click
 from socle.cli.common import (
     _answerer,
     _open,
+    _retriever,
     _settings,
     collection_option,
     json_option,
@@ -136,18 +137,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_w
 @reports_errors
 def search(ctx: click.Context, question: str, collection: str, k: int, as_json: bool) -> None:
     """Cherche les passages qui répondent à une QUESTION."""
-    from socle.rerank import get_reranker
-    from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    retriever = Retriever(
-        store,
-        embedder,
-        settings.dense_weight,
-        reranker=get_reranker(settings.reranker),
-        rerank_candidates=settings.rerank_candidates,
-    )
+    retriever = _retriever(store, embedder, settings)
     t0 = time.perf_counter()
     passages = retriever.search(collection, question, k=k)
     elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -222,7 +215,6 @@ def eval_command(
 ) -> None:
     """Évalue la recherche (rappel@k, MRR@10, latence) ou, avec --answers, les réponses."""
     from socle.evaluate import evaluate_retrieval, load_questions
-    from socle.rerank import get_reranker
     from socle.retrieve import Retriever
 
     settings = _settings(ctx)
@@ -232,13 +224,7 @@ def eval_command(
         _ingest_with_progress(store, embedder, collection, [corpus], settings)
     elif collection not in existing:
         raise SocleError(f"La collection « {collection} » n'existe pas : donnez --corpus pour l'ingérer.")
-    retriever = Retriever(
-        store,
-        embedder,
-        settings.dense_weight,
-        reranker=get_reranker(settings.reranker),
-        rerank_candidates=settings.rerank_candidates,
-    )
+    retriever = _retriever(store, embedder, settings)
     if eval_answers:
         from socle.evaluate_answers import evaluate_answers
 
@@ -312,18 +298,10 @@ def ask(
 ) -> None:
     """Répond à une QUESTION à partir des documents, avec ses sources (ou s'abstient)."""
     from socle.answer import answer_record
-    from socle.rerank import get_reranker
-    from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    retriever = Retriever(
-        store,
-        embedder,
-        settings.dense_weight,
-        reranker=get_reranker(settings.reranker),
-        rerank_candidates=settings.rerank_candidates,
-    )
+    retriever = _retriever(store, embedder, settings)
     answerer = _answerer(settings, retriever, embedder, model, backend)
     stream = None if as_json else (lambda piece: click.echo(piece, nl=False))
     answer = answerer.answer(collection, _protect_question(store, settings, collection, question), on_token=stream)
@@ -347,18 +325,10 @@ def ask(
 def chat(ctx: click.Context, collection: str, model: str | None, backend: str | None) -> None:
     """Conversation : pose des questions à la suite (« quit » ou Ctrl-D pour sortir)."""
     from socle.answer import answer_record
-    from socle.rerank import get_reranker
-    from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
-    retriever = Retriever(
-        store,
-        embedder,
-        settings.dense_weight,
-        reranker=get_reranker(settings.reranker),
-        rerank_candidates=settings.rerank_candidates,
-    )
+    retriever = _retriever(store, embedder, settings)
     answerer = _answerer(settings, retriever, embedder, model, backend)
     history: list[tuple[str, str]] = []
     click.secho(f"Socle — collection « {collection} ». Posez votre question (« quit » pour sortir).", bold=True)

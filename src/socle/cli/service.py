@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import click
 
-from socle.cli.common import _settings, json_option, reports_errors
+from socle.cli.common import _retriever, _settings, json_option, reports_errors
 from socle.errors import NotFoundError, SocleError
 
 
@@ -635,21 +635,13 @@ def calibrate(ctx: click.Context, name: str, dry_run: bool, as_json: bool) -> No
     from socle.cli.common import _answerer, _open
     from socle.confidence import Thresholds
     from socle.recalibrate import calibrate_assistant, save
-    from socle.rerank import get_reranker
-    from socle.retrieve import Retriever
 
     settings = _settings(ctx)
     store, embedder = _open(settings)
     found = store.get_assistant(name)
     if found is None:
         raise NotFoundError(f"L'assistant « {name} » n'existe pas.")
-    retriever = Retriever(
-        store,
-        embedder,
-        settings.dense_weight,
-        reranker=get_reranker(settings.reranker),
-        rerank_candidates=settings.rerank_candidates,
-    )
+    retriever = _retriever(store, embedder, settings)
     answerer = _answerer(settings, retriever, embedder, None, "extractive")
     defaults = Thresholds(answer=settings.answer_threshold, possible=settings.possible_threshold)
     result = calibrate_assistant(store, answerer, found, defaults)

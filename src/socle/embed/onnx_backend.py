@@ -44,6 +44,39 @@ KNOWN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
 _INPUT_TYPES: dict[str, type[np.signedinteger[Any]]] = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
 
+def open_session(
+    ort: Any, model_path: Path, threads: int | None, output: str, export_hint: str
+) -> tuple[Any, dict[str, type[np.signedinteger[Any]]], str]:
+    """An ONNX Runtime session on the CPU, the integer inputs the model declares (only those
+    are fed) and the output to read (``output``, else the first): what the embedder and the
+    reranker (:mod:`socle.rerank`) both need, with French errors for a model that does not fit."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
+    try:
+        session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise ConfigError(f"{model_path} : modèle ONNX illisible ({str(exc)[:300]}).") from exc
+    inputs: dict[str, type[np.signedinteger[Any]]] = {}
+    for node in session.get_inputs():
+        if node.name not in KNOWN_INPUTS:
+            raise ConfigError(
+                f"{model_path} : entrée « {node.name} » inconnue (acceptées : {', '.join(KNOWN_INPUTS)}). {export_hint}"
+            )
+        kind = _INPUT_TYPES.get(node.type)
+        if kind is None:
+            raise ConfigError(f"{model_path} : entrée « {node.name} » de type {node.type} (entiers attendus).")
+        inputs[node.name] = kind
+    if "input_ids" not in inputs:
+        raise ConfigError(f"{model_path} : le modèle n'a pas d'entrée « input_ids ».")
+    outputs = [o.name for o in session.get_outputs()]
+    chosen = output or outputs[0]
+    if chosen not in outputs:
+        raise ConfigError(f"{model_path} : sortie « {chosen} » absente (sorties du modèle : {', '.join(outputs)}).")
+    return session, inputs, chosen
+
+
 @dataclass(frozen=True)
 class OnnxConfig:
     """The contents of ``socle-embedder.json``."""
@@ -162,34 +195,13 @@ class OnnxEmbedder:
         self._tokenizer.no_padding()  # padded here, per batch of similar lengths
         self._tokenizer.enable_truncation(self.config.max_length)
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
-        try:
-            self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ConfigError(f"{model_path} : modèle ONNX illisible ({str(exc)[:300]}).") from exc
-
-        self._inputs: dict[str, type[np.signedinteger[Any]]] = {}
-        for node in self._session.get_inputs():
-            if node.name not in KNOWN_INPUTS:
-                raise ConfigError(
-                    f"{model_path} : entrée « {node.name} » inconnue (acceptées : {', '.join(KNOWN_INPUTS)}). "
-                    "Exportez le modèle comme encodeur de phrases (tâche feature-extraction, sans cache)."
-                )
-            kind = _INPUT_TYPES.get(node.type)
-            if kind is None:
-                raise ConfigError(f"{model_path} : entrée « {node.name} » de type {node.type} (entiers attendus).")
-            self._inputs[node.name] = kind
-        if "input_ids" not in self._inputs:
-            raise ConfigError(f"{model_path} : le modèle n'a pas d'entrée « input_ids ».")
-        outputs = [o.name for o in self._session.get_outputs()]
-        self._output = self.config.output or outputs[0]
-        if self._output not in outputs:
-            raise ConfigError(
-                f"{model_path} : sortie « {self._output} » absente (sorties du modèle : {', '.join(outputs)})."
-            )
+        self._session, self._inputs, self._output = open_session(
+            ort,
+            model_path,
+            threads,
+            self.config.output,
+            "Exportez le modèle comme encodeur de phrases (tâche feature-extraction, sans cache).",
+        )
         # Serialised runs: ONNX Runtime already uses every thread it was given for one run.
         self._lock = threading.Lock()
         self._pooled = False

@@ -60,6 +60,12 @@ def chunk_context(document: Document, chunk: Chunk) -> str:
     return full[: len(full) - len(chunk.text)].rstrip("\n")
 
 
+def _embedded_texts(rows: Sequence[Any]) -> list[str]:
+    """What a chunk's vector is made from, from its (id, context, text) row: the context
+    then the text, as :func:`socle.chunk.index_text` joined them."""
+    return [f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows]
+
+
 # Statements run on every question, built once (SQLAlchemy then reuses their compiled form).
 _COLLECTION_ID = sa.select(T.collections.c.id).where(T.collections.c.name == sa.bindparam("name"))
 _GENERATION = sa.select(T.collections.c.generation).where(T.collections.c.name == sa.bindparam("name"))
@@ -177,7 +183,7 @@ class CorpusTables:
             rows = conn.execute(
                 sa.select(k.id, k.context, k.text).where(k.collection_id == cid).order_by(k.document_id, k.ordinal)
             ).all()
-        return [int(r[0]) for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows]
+        return [int(r[0]) for r in rows], _embedded_texts(rows)
 
     def replace_vectors(
         self,
@@ -235,7 +241,7 @@ class CorpusTables:
                 .order_by(k.document_id, k.ordinal)
                 .limit(limit)
             ).all()
-        return [int(r[0]) for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows]
+        return [int(r[0]) for r in rows], _embedded_texts(rows)
 
     def fill_vectors(self, collection: str, ids: Sequence[int], vectors: np.ndarray) -> int:
         """Give chunks their vectors (those still without one: a chunk replaced meanwhile is
@@ -283,7 +289,7 @@ class CorpusTables:
             ).all()
             if not rows:
                 return 0, 0
-            vectors = embed([f"{r[1]}\n{r[2]}" if r[1] else str(r[2]) for r in rows])
+            vectors = embed(_embedded_texts(rows))
             update = T.chunks.update().where(k.id == sa.bindparam("chunk")).values(embedding=sa.bindparam("vector"))
             conn.execute(
                 update,
