@@ -61,10 +61,11 @@ def _print_answer(answer: Any, streamed: bool) -> None:
             click.echo(f"  - {p.document_title} ({p.url or p.source})")
             click.secho(f"      {excerpt[:200]}…", dim=True)
     f = answer.footprint
+    # Tokens only when a language model read and wrote some (an extractive answer has none).
+    tokens = f"{f.tokens_in} jetons en entrée, {f.tokens_out} en sortie · " if f.tokens_in or f.tokens_out else ""
     click.secho(
         f"\n🤖 {answer.ai_notice}\n   Modèle : {answer.model} · {f.wall_s:.1f} s · CPU {f.cpu_s:.1f} s · "
-        f"{f.tokens_in} jetons en entrée, {f.tokens_out} en sortie · {f.energy_wh * 1000:.2f} mWh · "
-        f"{f.carbon_g * 1000:.3f} mgCO2e",
+        f"{tokens}{f.energy_wh * 1000:.2f} mWh · {f.carbon_g * 1000:.3f} mgCO2e",
         dim=True,
     )
 
