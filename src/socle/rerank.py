@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from socle.embed.onnx_backend import INSTALL_HINT, MODEL_FILE, QUANTIZED_FILE, TOKENIZER_FILE, open_session
+from socle.embed.onnx_backend import INSTALL_HINT, TOKENIZER_FILE, find_model_file, open_session
 from socle.errors import ConfigError, EmbedderError
 
 __all__ = ["CONFIG_FILE", "OnnxCrossEncoder", "Reranker", "RerankerConfig", "get_reranker", "parse_reranker_spec"]
@@ -97,18 +97,6 @@ class RerankerConfig:
         return config
 
 
-def _model_path(folder: Path, config: RerankerConfig) -> Path:
-    if config.file:
-        path = folder / config.file
-        if not path.is_file():
-            raise ConfigError(f"Fichier du modèle introuvable : {path} (clé « file » de {CONFIG_FILE}).")
-        return path
-    for name in (MODEL_FILE, QUANTIZED_FILE):
-        if (folder / name).is_file():
-            return folder / name
-    raise ConfigError(f"Aucun modèle dans {folder} : « {MODEL_FILE} » (ou « {QUANTIZED_FILE} ») est attendu.")
-
-
 class OnnxCrossEncoder:
     """A cross-encoder exported to ONNX (task text-classification), with its ``tokenizer.json``.
 
@@ -121,7 +109,7 @@ class OnnxCrossEncoder:
         if not folder.is_dir():
             raise ConfigError(f"Dossier du reranker introuvable : {folder}")
         self.config = RerankerConfig.read(folder)
-        model_path = _model_path(folder, self.config)
+        model_path = find_model_file(folder, self.config.file, CONFIG_FILE)
         if not (folder / TOKENIZER_FILE).is_file():
             raise ConfigError(f"Fichier « {TOKENIZER_FILE} » absent de {folder} (le tokeniseur du modèle).")
         try:

@@ -150,20 +150,9 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 
 
 def _known_collection(store: Any, name: str) -> None:
-    """Refuse a collection name that does not exist, suggesting the nearest one: names are
-    compared as identifiers (« Ressources humaines » as ``ressources-humaines``)."""
-    import difflib
+    from socle.service.names import known_collection
 
-    from socle.service.names import slugify
-
-    names = [c.name for c in store.collections()]
-    if name in names:
-        return
-    by_slug = {slugify(n): n for n in names}
-    near = difflib.get_close_matches(slugify(name), list(by_slug), n=1, cutoff=0.6)
-    hint = f" Vouliez-vous dire « {by_slug[near[0]]} » ?" if near else ""
-    known = ", ".join(names) or "aucune : ingérez d'abord des documents"
-    raise NotFoundError(f"La collection « {name} » n'existe pas.{hint} Collections : {known}.")
+    known_collection([c.name for c in store.collections()], name)
 
 
 def _user(store: Any, username: str) -> Any:

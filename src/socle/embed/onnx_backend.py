@@ -129,11 +129,13 @@ class OnnxConfig:
         return config
 
 
-def _model_path(folder: Path, config: OnnxConfig) -> Path:
-    if config.file:
-        path = folder / config.file
+def find_model_file(folder: Path, file: str, config_file: str = CONFIG_FILE) -> Path:
+    """The model file of an operator's folder: ``file`` from its config (``config_file``),
+    else model.onnx, else model_quantized.onnx (the reranker's folders follow the same rule)."""
+    if file:
+        path = folder / file
         if not path.is_file():
-            raise ConfigError(f"Fichier du modèle introuvable : {path} (clé « file » de {CONFIG_FILE}).")
+            raise ConfigError(f"Fichier du modèle introuvable : {path} (clé « file » de {config_file}).")
         return path
     for name in (MODEL_FILE, QUANTIZED_FILE):
         if (folder / name).is_file():
@@ -174,7 +176,7 @@ class OnnxEmbedder:
     def __init__(self, directory: str | Path, threads: int | None = None) -> None:
         folder = _check_folder(directory)
         self.config = OnnxConfig.read(folder)
-        model_path = _model_path(folder, self.config)
+        model_path = find_model_file(folder, self.config.file)
         if not (folder / TOKENIZER_FILE).is_file():
             raise ConfigError(f"Fichier « {TOKENIZER_FILE} » absent de {folder} (le tokeniseur du modèle).")
         try:

@@ -8,7 +8,6 @@ server path is shown (documents ingested from the command line are keyed by thei
 
 from __future__ import annotations
 
-import difflib
 import logging
 import unicodedata
 from collections import Counter
@@ -22,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from socle.errors import ConflictError, NotFoundError, SocleError
-from socle.service.auth import PermissionDenied, Principal, hash_password
+from socle.service.auth import ROLE_NAMES, PermissionDenied, Principal, hash_password
 from socle.service.core import Service
 from socle.service.deps import check_csrf
 from socle.service.french import date_fr
-from socle.service.names import slugify
+from socle.service.names import known_collection
 from socle.service.sources import document_link
 from socle.service.web import Page, Svc, render
 from socle.store.records import Assistant
@@ -35,7 +34,7 @@ log = logging.getLogger("socle.service")
 router = APIRouter(include_in_schema=False)
 
 MIN_PASSWORD = 10  # what socle.service.auth.hash_password enforces (it raises below that)
-ROLES = {"reader": "lecteur", "editor": "éditeur"}
+ROLES = {role: ROLE_NAMES[role] for role in ("reader", "editor")}  # what a collection grants
 # What privacy protection replaces, in plain French (singular, plural); the same kinds as
 # socle.cli.privacy.TYPE_LABELS. Only counts are ever shown, never the values.
 PRIVACY_LABELS = {
@@ -99,20 +98,6 @@ def privacy_summary(counts: dict[str, Any]) -> list[str]:
             singular, plural = PRIVACY_LABELS.get(kind, (kind.lower(), kind.lower()))
             found.append(f"{n} {singular if n == 1 else plural}")
     return found
-
-
-def known_collection(service: Service, name: str) -> None:
-    """Refuse a collection that does not exist, suggesting the nearest name, as ``socle users
-    grant`` does (socle.cli.service._known_collection, which this module cannot import: the
-    CLI imports the app, which imports this router)."""
-    names = [c.name for c in service.store.collections()]
-    if name in names:
-        return
-    by_slug = {slugify(n): n for n in names}
-    near = difflib.get_close_matches(slugify(name), list(by_slug), n=1, cutoff=0.6)
-    hint = f" Vouliez-vous dire « {by_slug[near[0]]} » ?" if near else ""
-    known = ", ".join(names) or "aucune : ingérez d'abord des documents"
-    raise NotFoundError(f"La collection « {name} » n'existe pas.{hint} Collections : {known}.")
 
 
 def _status(exc: SocleError) -> int:
@@ -282,7 +267,7 @@ def grant_role(
         if role not in ROLES:
             raise SocleError("Choisissez le rôle : lecteur ou éditeur.")
         # A right on a collection that does not exist would silently open nothing.
-        known_collection(service, collection)
+        known_collection([c.name for c in service.store.collections()], collection)
         service.store.set_grant(user.id, collection, role)
     except SocleError as exc:
         return _users_page(request, principal, service, _status(exc), str(exc), utilisateur=utilisateur)

@@ -60,6 +60,18 @@ def chunk_context(document: Document, chunk: Chunk) -> str:
     return full[: len(full) - len(chunk.text)].rstrip("\n")
 
 
+def _missing_vectors(cid: int, limit: int) -> sa.Select[Any]:
+    """(id, context, text) of up to ``limit`` chunks of a collection still without a vector,
+    in document order."""
+    k = T.chunks.c
+    return (
+        sa.select(k.id, k.context, k.text)
+        .where(k.collection_id == cid, k.embedding.is_(None))
+        .order_by(k.document_id, k.ordinal)
+        .limit(limit)
+    )
+
+
 def _embedded_texts(rows: Sequence[Any]) -> list[str]:
     """What a chunk's vector is made from, from its (id, context, text) row: the context
     then the text, as :func:`socle.chunk.index_text` joined them."""
@@ -232,15 +244,9 @@ class CorpusTables:
     def missing_vectors(self, collection: str, limit: int) -> tuple[list[int], list[str]]:
         """Up to ``limit`` chunks still without a vector (written searchable by their words
         first, :func:`socle.ingest.fill_vectors`), in document order, with their texts."""
-        k = T.chunks.c
         with self.db.read() as conn:
             cid = self._collection_id(conn, collection)
-            rows = conn.execute(
-                sa.select(k.id, k.context, k.text)
-                .where(k.collection_id == cid, k.embedding.is_(None))
-                .order_by(k.document_id, k.ordinal)
-                .limit(limit)
-            ).all()
+            rows = conn.execute(_missing_vectors(cid, limit)).all()
         return [int(r[0]) for r in rows], _embedded_texts(rows)
 
     def fill_vectors(self, collection: str, ids: Sequence[int], vectors: np.ndarray) -> int:
@@ -280,13 +286,7 @@ class CorpusTables:
         k = T.chunks.c
         with self.db.write() as conn:
             cid = self._collection_id(conn, collection)
-            rows = conn.execute(
-                sa.select(k.id, k.context, k.text)
-                .where(k.collection_id == cid, k.embedding.is_(None))
-                .order_by(k.document_id, k.ordinal)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = conn.execute(_missing_vectors(cid, limit).with_for_update(skip_locked=True)).all()
             if not rows:
                 return 0, 0
             vectors = embed(_embedded_texts(rows))
