@@ -66,6 +66,10 @@ piotr pawel paweł agnieszka magdalena tomasz krzysztof anna
 kenza lina yasmina amira nour sara selma rania ines hiba wassim anis adem ayoub bilel nassim karim khalid
 souad nadia malika yamina fatiha zohra djamila houria saïd abderrahmane abdelaziz abdelhak nordine
 noa ilyes mayssa jenna anaelle ambre lyna maëva kelly cindy steve teddy jimmy johnny mickael
+damien eden elio enora erwann evan ewen gaston goulven gwendal gwenola huguette ilyès imran kilian killian
+lenaïg liam louka luka maëlys maelys mattéo mia nolwenn samira sohan soizic timéo tugdual rodolphe arlette
+marguerite maïwenn morgane ronan loïc yannick kylian rayan yanis sofiane mehdi yassine youssef ismaël
+maël maëlle océane mélanie véronique ghislaine raymonde micheline solange odette lucienne gisèle andrée
 """
 
 FIRST_NAMES: frozenset[str] = frozenset(_NAMES.split())

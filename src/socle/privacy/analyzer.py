@@ -14,13 +14,15 @@ import re
 import threading
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
-from socle.privacy.names import Candidate, common_words, find_candidates, sentence_spans
+from socle.privacy.contacts import institutional
+from socle.privacy.names import _TITLE_BEFORE, Candidate, common_words, find_candidates, sentence_spans
 from socle.privacy.recognizers import default_recognizers
 
 LANGUAGE = "fr"
@@ -206,11 +208,15 @@ class Detector:
         )
         self._lock = threading.Lock()  # spaCy pipelines are not safe to share between threads
 
-    def detect(self, text: str) -> list[Detection]:
-        return self.detect_many([text])[0]
+    def detect(self, text: str, *, keep_public_figures: bool = False) -> list[Detection]:
+        return self.detect_many([text], keep_public_figures=keep_public_figures)[0]
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Detection]]:
-        """Detections of each text, in text order, without overlaps."""
+    def detect_many(self, texts: Sequence[str], *, keep_public_figures: bool = False) -> list[list[Detection]]:
+        """Detections of each text, in text order, without overlaps.
+
+        ``keep_public_figures`` (cultural collections): the names of well-known deceased public
+        figures (:mod:`socle.privacy._public_figures`) are not reported.
+        """
         out: list[list[Detection]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t.strip()]
         if not todo:
@@ -220,12 +226,54 @@ class Detector:
             for i, (text, artifacts) in zip(todo, batch, strict=True):
                 results = self.engine.analyze(text, LANGUAGE, nlp_artifacts=artifacts)
                 taken = [m.span() for m in PSEUDONYM.finditer(text)] if "[" in text else []
-                out[i] = [
+                found = [
                     Detection(r.entity_type, r.start, r.end, text[r.start : r.end], round(r.score, 3))
                     for r in resolve_overlaps(results)
                     if not any(r.start < e and r.end > s for s, e in taken)
                 ]
+                if keep_public_figures:
+                    found = [d for d in found if not (d.type == "PERSONNE" and public_figure(text, d.start, d.end))]
+                drop = institutional(text, found, self.nlp_engine.lexicon, _plain_names())
+                out[i] = [d for d, dropped in zip(found, drop, strict=True) if not dropped]
         return out
+
+
+@lru_cache(maxsize=1)
+def _plain_names() -> frozenset[str]:
+    """Given names and surnames without accents, as they appear in e-mail addresses."""
+    from socle.privacy._firstnames import FIRST_NAMES, SURNAMES
+    from socle.privacy.contacts import _plain
+
+    return frozenset(_plain(n) for n in FIRST_NAMES | SURNAMES if " " not in n)
+
+
+# « Eugène Boudin (1824-1898) », « Bernard Palissy (vers 1510-1590) »: a life span says the person is dead.
+_LIFE_SPAN = re.compile(
+    r"[ \t\u00a0]*\((?:vers|v\.|c\.|né)?[ \t\u00a0]*\d{3,4}[ \t\u00a0]*[-–][ \t\u00a0]*(?:vers|v\.|c\.)?[ \t\u00a0]*\d{3,4}\)"
+)
+# A year before 1920 in the same clause: « Portrait de Juliette Courbet, 1844 », « Lyon, Claude Nourry, 1532 ».
+_OLD_YEAR_AFTER = re.compile(
+    r"[ \t\u00a0]*,[ \t\u00a0]*(?:[A-ZÀ-Ý][\w'’-]+[ \t\u00a0]*,[ \t\u00a0]*)?(?:vers[ \t\u00a0]+)?(?:1[0-8]\d\d|19[01]\d)(?![\d,])"
+)
+
+
+def public_figure(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` names a deceased public figure, for cultural collections.
+
+    A name of :mod:`socle.privacy._public_figures` (or its last words: « Fonds Louise Labé »),
+    a name followed by a life span, or by a year before 1920 (« Claude Nourry, 1532 », « Lyon,
+    Jean de Tournes, 1555 »: a printer, the sitter of a portrait). Never a name after a civility.
+    """
+    from socle.privacy._public_figures import FIGURES, SURNAME_ONLY
+
+    if _TITLE_BEFORE.search(text, max(0, start - 30), start):
+        return False
+    words = re.sub(r"\s+", " ", text[start:end].lower()).replace("’", "'").split(" ")
+    for i in range(len(words)):
+        name = " ".join(words[i:])
+        if name in FIGURES or (name in SURNAME_ONLY and (i == 0 or len(words) - i > 1)):
+            return True
+    return bool(_LIFE_SPAN.match(text, end) or _OLD_YEAR_AFTER.match(text, end))
 
 
 _default: Detector | None = None
@@ -241,4 +289,13 @@ def get_detector() -> Detector:
         return _default
 
 
-__all__ = ["ENTITY_TYPES", "Detection", "Detector", "FrenchNlpEngine", "NameSpan", "get_detector", "resolve_overlaps"]
+__all__ = [
+    "ENTITY_TYPES",
+    "Detection",
+    "Detector",
+    "FrenchNlpEngine",
+    "NameSpan",
+    "get_detector",
+    "public_figure",
+    "resolve_overlaps",
+]

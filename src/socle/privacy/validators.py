@@ -123,10 +123,17 @@ def ip_valid(value: str) -> bool:
         address = ipaddress.ip_address(value)
     except ValueError:
         return False
+    if any(address in net for net in _DOCUMENTATION_NETWORKS):
+        return False  # reserved for examples in documentation (RFC 5737, RFC 3849): nobody's address
     if address.version == 4:
         # Version numbers ("1.0.0.0") and masks are not addresses people use.
         return not value.startswith("0.") and value != "255.255.255.255"
     return True
+
+
+_DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
 
 
 _SIV_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"  # no I, O, U on SIV plates
