@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from socle.errors import ConfigError, ParseError
 
@@ -184,49 +184,89 @@ def _raise_in_thread(thread_id: int, exc: type[BaseException] | None) -> None:
     set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None)
 
 
+# Extra seconds granted to a thread's current time limit (thread id -> seconds), see
+# extend_time_limit; read by the timer when it fires.
+_extensions: dict[int, float] = {}
+_extensions_lock = threading.Lock()
+
+
+def extend_time_limit(seconds: float) -> None:
+    """Give the file being parsed in this thread ``seconds`` more: OCR grants each page it
+    reads its own allowance (SOCLE_OCR_PAGE_TIMEOUT), so that a long scan is bounded page by
+    page rather than cut at the per-file limit. Nothing happens outside a time limit."""
+    ident = threading.get_ident()
+    with _extensions_lock:
+        if ident in _extensions:
+            _extensions[ident] += max(0.0, seconds)
+
+
 def call_with_time_limit(parse: Callable[[], T], path: Path, seconds: float | None = None) -> T:
     """``parse()`` in the calling thread, interrupted (ParseError) after ``seconds``.
 
     The work stays in the caller's thread, so the service's ingestion thread and the CLI
     behave alike and nothing is forked. A timer thread raises an exception in the parsing
-    thread when the time is up; it lands at the next Python instruction, so a parser stuck
-    in one long C call (lxml reading one huge XML part) is stopped when that call returns:
-    :func:`check_archive` bounds what such a call can be given.
+    thread when the time is up (plus what :func:`extend_time_limit` granted meanwhile); it
+    lands at the next Python instruction, so a parser stuck in one long C call (lxml reading
+    one huge XML part) is stopped when that call returns: :func:`check_archive` bounds what
+    such a call can be given.
     """
     seconds = parse_timeout() if seconds is None else seconds
     if seconds <= 0:
         return parse()
     target = threading.get_ident()
     lock = threading.Lock()
-    state = {"running": True, "fired": False}
+    state: dict[str, Any] = {"running": True, "fired": False, "timer": None, "allowed": seconds}
 
     def expire() -> None:
         with lock:
-            if state["running"]:
-                state["fired"] = True
-                _raise_in_thread(target, _TimeUp)
+            if not state["running"]:
+                return
+            with _extensions_lock:
+                extra = _extensions.get(target, 0.0)
+                _extensions[target] = 0.0
+            if extra > 0:  # time granted since the timer was set: wait that much more
+                state["allowed"] += extra
+                start(extra)
+                return
+            state["fired"] = True
+            _raise_in_thread(target, _TimeUp)
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
-    message = (
-        f"{path} : analyse interrompue au bout de {seconds:g} s (limite par fichier, réglage "
-        "SOCLE_PARSE_TIMEOUT) : fichier trop lourd ou piégé"
-    )
+    def start(delay: float) -> None:
+        timer = threading.Timer(delay, expire)
+        timer.daemon = True
+        state["timer"] = timer
+        timer.start()
+
+    with _extensions_lock:
+        outer = _extensions.get(target)  # a limit inside a limit: the outer one's grants are kept
+        _extensions[target] = 0.0
+    start(seconds)
     try:
         try:
             result = parse()
         finally:
-            timer.cancel()
             with lock:  # from here on the timer cannot fire
                 state["running"] = False
+                state["timer"].cancel()
                 if state["fired"]:
                     _raise_in_thread(target, None)  # fired but not delivered yet: withdrawn
+            with _extensions_lock:
+                if outer is None:
+                    _extensions.pop(target, None)
+                else:
+                    _extensions[target] = outer
     except _TimeUp:
-        raise ParseError(message) from None
+        raise ParseError(_expired(path, state["allowed"])) from None
     if state["fired"]:  # the parser caught the interruption and finished late
-        raise ParseError(message)
+        raise ParseError(_expired(path, state["allowed"]))
     return result
+
+
+def _expired(path: Path, seconds: float) -> str:
+    return (
+        f"{path} : analyse interrompue au bout de {seconds:g} s (limite par fichier, réglage "
+        "SOCLE_PARSE_TIMEOUT) : fichier trop lourd ou piégé"
+    )
 
 
 __all__ = [
@@ -238,5 +278,6 @@ __all__ = [
     "ArchiveLimits",
     "call_with_time_limit",
     "check_archive",
+    "extend_time_limit",
     "parse_timeout",
 ]

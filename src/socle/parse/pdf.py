@@ -6,7 +6,15 @@ list marker, or a short line ending a sentence start a new paragraph. Hard-wrapp
 are joined and words cut by a hyphen at the end of a line are repaired. Short paragraphs
 set in a larger (or bold) font than the body text become headings, ranked by size.
 Running headers and footers (same text at the top or bottom of several pages, page
-numbers) are dropped. Scanned PDFs without a text layer give no text: no OCR is done.
+numbers) are dropped.
+
+Scanned pages are read by OCR (:mod:`socle.ocr`), page by page: a page whose images cover
+a good part of it and whose text layer is short or does not look like text is rendered
+(grayscale, SOCLE_OCR_DPI) and read by Tesseract; its paragraphs become the page's blocks,
+with its page number, and its confidence is recorded in the document's metadata
+(``ocr``, ``ocr_confidence`` by page). Born-digital pages are not rendered at all. Without
+Tesseract, scanned pages are listed in ``ocr_missing`` (the ingestion report says how to
+install it) and a PDF made only of them is refused with that message.
 """
 
 from __future__ import annotations
@@ -15,12 +23,15 @@ import ctypes
 import itertools
 import re
 import statistics
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 
+from socle import ocr
 from socle.errors import ParseError
 from socle.models import Block, BlockKind, Document
 from socle.parse._common import (
@@ -34,9 +45,15 @@ from socle.parse._common import (
     starts_list_item,
 )
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
 MIME = "application/pdf"
 
 pdfium_c = pdfium.raw  # PDFium's C API (ctypes), for what the Python wrappers do not expose
+# PDFium is not thread-safe: the service reads PDFs in two ingestion lanes (scans apart) and
+# looks into uploads from request threads, so every PDFium call is made under this lock.
+PDFIUM_LOCK = threading.RLock()
 
 _HYPHEN_MARKS = ("\ufffe", "\x02")  # what PDFium puts for a hyphen that ends a line
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
@@ -85,29 +102,19 @@ class _Para:
 
 def parse(path: Path) -> list[Document]:
     check_file(path)
-    pdf = _open(path)
+    settings = ocr.OcrSettings.from_env()
+    with PDFIUM_LOCK:
+        pdf = _open(path)
     try:
-        n_pages = len(pdf)
-        if n_pages == 0:
-            raise ParseError(f"{path} : le PDF ne contient aucune page (fichier tronqué ou corrompu ?)")
-        metadata = pdf.get_metadata_dict(skip_empty=True)
-        pages: list[tuple[list[_Line], float]] = []
-        for number in range(n_pages):
-            try:
-                page = pdf[number]
-            except pdfium.PdfiumError as exc:
-                raise ParseError(f"{path} : page {number + 1} illisible ({exc})") from exc
-            try:
-                textpage = page.get_textpage()
-                try:
-                    pages.append((_page_lines(textpage), page.get_height()))
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
+        with PDFIUM_LOCK:
+            metadata, pages, scanned = _read_text(pdf, path)
+        read = _read_scanned(pdf, path, scanned, settings)  # takes the lock page by page
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
+    for number in read.pages:  # the OCR replaces what little text layer the page had
+        pages[number - 1] = ([], pages[number - 1][1])
     paragraphs = _paragraphs(pages)
     paragraphs = _drop_running_lines(paragraphs, len(pages))
     _mark_headings(paragraphs)
@@ -117,6 +124,11 @@ def parse(path: Path) -> list[Document]:
         block = make_block(para.text, kind, para.heading_level, para.page)
         if block is not None:
             blocks.append(block)
+    if read.pages:
+        ocr_blocks = [b for number in sorted(read.pages) for b in read.pages[number]]
+        blocks = sorted(blocks + ocr_blocks, key=lambda b: b.page or 0)  # stable: each page keeps its order
+    if not blocks and read.missing:
+        raise ParseError(f"{path} : PDF numérisé, aucune page lisible sans OCR — {read.reason}")
 
     meta_title = normalize_text(metadata.get("Title", ""))
     if _JUNK_TITLE_RE.match(meta_title):
@@ -132,9 +144,173 @@ def parse(path: Path) -> list[Document]:
             metadata={
                 "pages": len(pages),
                 **{k.lower(): normalize_text(metadata[k]) for k in ("Keywords", "Subject") if metadata.get(k)},
+                **read.metadata(),
             },
         )
     ]
+
+
+@dataclass
+class _Scanned:
+    """What OCR made of a PDF's scanned pages."""
+
+    pages: dict[int, list[Block]]  # 1-based page number -> its blocks
+    confidence: dict[int, float]
+    missing: list[int]  # scanned pages left unread
+    reason: str = ""  # why they were (French)
+
+    def metadata(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        if self.confidence:
+            out["ocr"] = True
+            out["ocr_confidence"] = {str(p): c for p, c in sorted(self.confidence.items())}
+        if self.missing:
+            out["ocr_missing"] = self.missing
+            out["ocr_missing_reason"] = self.reason
+        return out
+
+
+def _read_scanned(pdf: pdfium.PdfDocument, path: Path, scanned: list[int], settings: ocr.OcrSettings) -> _Scanned:
+    from socle.parse._limits import extend_time_limit
+
+    result = _Scanned({}, {}, [])
+    if not scanned:
+        return result
+    reason = ocr.unavailable_reason(settings)
+    if reason is not None:
+        result.missing, result.reason = [n + 1 for n in scanned], reason
+        return result
+    todo = scanned[: settings.max_pages] if settings.max_pages else scanned
+    if len(todo) < len(scanned):
+        result.missing = [n + 1 for n in scanned[len(todo) :]]
+        result.reason = f"au-delà de {settings.max_pages} pages lues par OCR (réglage SOCLE_OCR_MAX_PAGES)"
+    for done, number in enumerate(todo, 1):
+        # Each page has its own allowance, beyond the file's limit (recognition may run twice
+        # when the page has to be turned, and orientation detection once).
+        extend_time_limit(3 * settings.page_timeout + 10 if settings.page_timeout else 0)
+        what = f"{path}, p. {number + 1}"
+        try:
+            page = _read_page(pdf, number, settings, what)
+        except ParseError as exc:  # one page that cannot be read: reported, the others go on
+            result.missing.append(number + 1)
+            result.reason = str(exc).removeprefix(f"{what} : ")
+            continue
+        blocks = []
+        for para in page.paragraphs:
+            if _PAGE_NUMBER_RE.match(para.text):
+                continue
+            block = make_block(para.text, "heading" if para.heading else "paragraph", 1 if para.heading else 0)
+            if block is not None:
+                blocks.append(Block(block.text, block.kind, block.level, number + 1))
+        result.pages[number + 1] = blocks
+        result.confidence[number + 1] = page.confidence
+        ocr.report_page(done, len(todo))
+    result.missing.sort()
+    return result
+
+
+def _read_page(pdf: pdfium.PdfDocument, number: int, settings: ocr.OcrSettings, what: str) -> ocr.OcrPage:
+    with PDFIUM_LOCK:  # rendering only: the recognition (another process) runs without it
+        image, scale = _render(pdf, number, settings)
+    return ocr.ocr_image(image, settings, dpi=round(scale * 72), what=what)
+
+
+def _render(pdf: pdfium.PdfDocument, number: int, settings: ocr.OcrSettings) -> tuple[Image, float]:
+    page = pdf[number]
+    try:
+        width, height = page.get_size()
+        scale = settings.dpi / 72
+        if settings.max_pixels and width * height * scale * scale > settings.max_pixels:
+            # A huge page (a plan, a poster): rendered smaller rather than refused.
+            scale = (settings.max_pixels / max(width * height, 1.0)) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            image = bitmap.to_pil()
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    return image, scale
+
+
+def count_scanned_pages(path: Path) -> int:
+    """How many pages of a PDF OCR would read (0 for a file that cannot be opened)."""
+    with PDFIUM_LOCK:
+        return _count_scanned_pages(path)
+
+
+def _count_scanned_pages(path: Path) -> int:
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError):
+        return 0
+    count = 0
+    try:
+        for number in range(len(pdf)):
+            page = pdf[number]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_range()
+                finally:
+                    textpage.close()
+                count += ocr.needs_ocr(text, _image_cover(page))
+            finally:
+                page.close()
+    except pdfium.PdfiumError:
+        pass
+    finally:
+        pdf.close()
+    return count
+
+
+def _image_cover(page: pdfium.PdfPage) -> float:
+    """Share of the page's area covered by its images (0-1): a scan is one image over the
+    whole page, or a few strips of it."""
+    width, height = page.get_size()
+    area = max(width * height, 1.0)
+    covered = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        bounds = getattr(obj, "get_bounds", None) or obj.get_pos  # pypdfium2 5 renamed get_pos
+        try:
+            left, bottom, right, top = bounds()
+        except pdfium.PdfiumError:
+            continue
+        w = max(0.0, min(right, width) - max(left, 0.0))
+        h = max(0.0, min(top, height) - max(bottom, 0.0))
+        covered += w * h
+        if covered >= area:
+            return 1.0
+    return float(covered / area)
+
+
+def _read_text(
+    pdf: pdfium.PdfDocument, path: Path
+) -> tuple[dict[str, str], list[tuple[list[_Line], float]], list[int]]:
+    """The metadata, the text lines of every page, and the pages to read by OCR (0-based)."""
+    n_pages = len(pdf)
+    if n_pages == 0:
+        raise ParseError(f"{path} : le PDF ne contient aucune page (fichier tronqué ou corrompu ?)")
+    metadata = pdf.get_metadata_dict(skip_empty=True)
+    pages: list[tuple[list[_Line], float]] = []
+    scanned: list[int] = []
+    for number in range(n_pages):
+        try:
+            page = pdf[number]
+        except pdfium.PdfiumError as exc:
+            raise ParseError(f"{path} : page {number + 1} illisible ({exc})") from exc
+        try:
+            textpage = page.get_textpage()
+            try:
+                lines = _page_lines(textpage)
+            finally:
+                textpage.close()
+            pages.append((lines, page.get_height()))
+            if ocr.needs_ocr("\n".join(line.text for line in lines), _image_cover(page)):
+                scanned.append(number)
+        finally:
+            page.close()
+    return metadata, pages, scanned
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
