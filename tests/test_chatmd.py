@@ -312,4 +312,28 @@ def test_cli_eval_lexical(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     total = json.loads(result.stdout)["total"]
     assert total["in_scope"] == 1 and total["out_of_scope"] == 1
-    assert total["socle_correct"] == 1 and total["socle_abstained"] == 1
+    assert total["right"] == 1 and total["off_fallback"] == 1 and total["choices"] == total["wrong"] == 0
+    human = CliRunner().invoke(
+        cli, ["chatmd", "eval", "--questions", str(questions), "--dossier", str(DATA), "--lexical"]
+    )
+    assert human.exit_code == 0, human.output
+    assert "juste" in human.stdout and "repli" in human.stdout and "TOTAL" in human.stdout
+    assert "Vouliez-vous dire" in human.stderr
+
+
+def test_cli_match_shows_the_decision(tmp_path: Path) -> None:
+    twins = tmp_path / "bibliotheque.md"
+    twins.write_text(
+        "# Bibliothèque\n\n## Prêt des livres\nOn emprunte cinq livres pour trois semaines.\n\n"
+        "## Prêt des revues\nOn emprunte cinq revues pour trois semaines.\n\n"
+        "## Horaires\nLa bibliothèque ouvre le mardi et le samedi.\n",
+        encoding="utf-8",
+    )
+    unsure = CliRunner().invoke(cli, ["chatmd", "match", "--lexical", str(twins), "emprunter trois semaines"])
+    assert unsure.exit_code == 0, unsure.output
+    assert "Vouliez-vous dire… [Prêt des livres] / [Prêt des revues]" in unsure.stdout
+    sure = CliRunner().invoke(cli, ["chatmd", "match", "--lexical", "--json", str(twins), "ouvert le samedi ?"])
+    data = json.loads(sure.stdout)
+    assert data["decision"] == "response" and data["response"]["title"] == "Horaires" and data["choices"] == []
+    lost = CliRunner().invoke(cli, ["chatmd", "match", "--lexical", str(twins), "capitale du Pérou"])
+    assert "Aucune réponse du chatbot" in lost.stdout

@@ -123,3 +123,108 @@ def test_web_page_shows_the_initial_message_and_buttons_without_javascript(env: 
     page = client.get("/a/vie-scolaire-du-college-jean-moulin", headers=auth(env.keys["alice"]))
     assert page.status_code == 200
     assert 'class="choice"' in page.text and "Signaler une absence" in page.text
+
+
+# -- « Vouliez-vous dire… » and the teacher's list ----------------------------------------------------
+BOT = "vie-scolaire-du-college-jean-moulin"
+UNSURE = "Qu'est-ce qu'on mange ce midi au collège ?"
+
+
+def test_close_responses_are_offered_as_choices_in_the_api(env: Env) -> None:
+    client = TestClient(env.app)
+    key = env.keys["alice"]
+    sure = chat(client, key, "Mon fils a de la fièvre ce matin et ne pourra pas venir en cours, que dois-je faire ?")
+    assert sure["socle"]["chatmd"]["decision"] == "response" and sure["socle"]["chatmd"]["margin"] > 0
+    lost = chat(client, key, "Quelle est la capitale de l'Australie ?")["socle"]
+    assert lost["chatmd"] == {"decision": "fallback"} and lost["response_title"] is None
+    # Any margin is too small when the matcher must be this sure: it offers its best responses.
+    loaded = env.service.chatbots.get(env.service.store.get_assistant(BOT))
+    loaded.matcher.choice_margin = 1000.0
+    unsure = chat(client, key, UNSURE)
+    socle = unsure["socle"]
+    assert unsure["choices"][0]["message"]["content"] == "Vouliez-vous dire…"
+    assert socle["chatmd"]["decision"] == "choices" and socle["response_title"] is None
+    assert 2 <= len(socle["choices"]) <= 3 and socle["ai_generated"] is False
+    assert [c["target"] for c in socle["choices"]] == socle["chatmd"]["suggestions"]
+    assert all(c["label"] == c["target"] for c in socle["choices"])
+    # A click on one of them gives that response, as any ChatMD button.
+    picked = socle["choices"][1]["target"]
+    clicked = chat(client, key, picked, choice=picked)["socle"]
+    assert clicked["response_title"] == picked and clicked["chatmd"]["decision"] == "choice"
+
+
+def test_the_teachers_list_is_for_owners_and_one_click_teaches_the_chatbot(env: Env, tmp_path: Path) -> None:
+    from tests.service_helpers import login
+
+    store = env.service.store
+    store.set_grant(store.get_user("bob").id, "vie-scolaire", "editor")
+    loaded = env.service.chatbots.get(store.get_assistant(BOT))
+    loaded.matcher.choice_margin = 1000.0  # every typed question is « unsure » here
+    api = TestClient(env.app)
+    unsure = chat(api, env.keys["alice"], UNSURE)["socle"]
+    assert unsure["chatmd"]["decision"] == "choices"
+    rated = chat(api, env.keys["alice"], "Le bus est passé trop tard, que se passe-t-il ?")["socle"]
+    response = api.post(
+        "/v1/feedback", json={"answer_id": rated["answer_id"], "useful": False}, headers=auth(env.keys["alice"])
+    )
+    assert response.status_code in (200, 201), response.text
+    page_url = f"/a/{BOT}/chatmd/a-revoir"
+
+    reader = TestClient(env.app, headers={"accept": "text/html"})
+    login(reader, "alice")
+    assert reader.get(page_url).status_code == 403  # a reader uses the chatbot, does not teach it
+    assert "Questions à revoir" not in reader.get(f"/a/{BOT}").text
+    assert TestClient(env.app).get(page_url, follow_redirects=False).status_code in (303, 401)
+
+    owner = TestClient(env.app, headers={"accept": "text/html"})
+    csrf = login(owner, "bob")
+    assert "Questions à revoir" in owner.get(f"/a/{BOT}").text
+    page = owner.get(page_url)
+    assert page.status_code == 200
+    assert UNSURE.replace("'", "&#39;") in page.text and "Vouliez-vous dire" in page.text
+    assert "pas utile" in page.text  # the rated question is listed too
+    guess = unsure["chatmd"]["best"]
+    assert f'<option value="{guess}" selected>' in page.text.replace("&#39;", "'")
+    assert owner.post(page_url, data={"question": UNSURE, "response": "Cantine"}).status_code == 403  # no CSRF
+    done = owner.post(page_url, data={"question": UNSURE, "response": "Cantine", "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "Mot-clé ajouté" in owner.get(done.headers["location"]).text
+    assert UNSURE.replace("'", "&#39;") not in owner.get(page_url).text  # taught: off the list
+
+    # The same question now gets the response at once, by its new keyword...
+    taught = chat(api, env.keys["alice"], UNSURE)["socle"]
+    assert taught["response_title"] == "Cantine" and taught["chatmd"]["decision"] == "response"
+    assert UNSURE in taught["chatmd"]["keywords"]
+    # ...and the export carries it, so the chatbot runs the same in ChatMD.
+    out = tmp_path / "appris.md"
+    result = CliRunner().invoke(cli, ["--db", env.settings.db, "assistant", "export", BOT, "--chatmd", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    cantine = parse_chatmd(out.read_text(encoding="utf-8")).response("Cantine")
+    assert cantine is not None and cantine.keywords[-1] == UNSURE
+    actions = [(r["action"], r["username"]) for r in store.audit_entries()]
+    assert ("chatmd_review", "bob") in actions and ("chatmd_keyword", "bob") in actions
+
+
+def test_the_service_matches_with_the_reranker_when_one_is_set(
+    tmp_path: Path,
+    demo_store,
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from tests.test_rerank import make_reranker
+
+    folder = make_reranker(tmp_path / "sonnerie", "sonnerie")
+    env = make_env(tmp_path, demo_store, embedder, reranker=f"onnx:{folder}")
+    result = CliRunner().invoke(
+        cli, ["--db", env.settings.db, "assistant", "import", str(CHATBOT), "-c", "vie-scolaire"]
+    )
+    assert result.exit_code == 0, result.output
+    store = env.service.store
+    store.set_grant(store.get_user("alice").id, "vie-scolaire", "reader")
+    loaded = env.service.chatbots.get(store.get_assistant(BOT))
+    assert loaded is not None and loaded.matcher.reranker is not None
+    # The tiny cross-encoder scores « sonnerie », a word of « Horaires » only: it decides.
+    socle = chat(TestClient(env.app), env.keys["alice"], "Comment contacter le collège ?")["socle"]
+    assert socle["response_title"] == "Horaires"
+    assert loaded.matcher.rank("Comment contacter le collège ?")[0].signals["rerank"] == 1.0

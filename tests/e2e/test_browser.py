@@ -212,7 +212,7 @@ def test_chatmd_chatbot_in_the_browser(tmp_path: Path, demo_store, embedder, sho
         page.screenshot(path=shots / "chatmd-2-choix.png", full_page=True)
 
         page.get_by_label("Votre question").fill(
-            "Ma fille n'est pas venue hier, quel papier doit-elle rendre en revenant ?"
+            "Mon fils a de la fièvre ce matin et ne pourra pas venir en cours, que dois-je faire ?"
         )
         page.get_by_role("button", name="Demander").click()
         answer = page.locator("#conversation article.answer").last

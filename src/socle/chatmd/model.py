@@ -131,6 +131,21 @@ class Chatbot:
                 return r
         return None
 
+    def add_keyword(self, title: str, keyword: str) -> bool:
+        """Add ``keyword`` to the response ``title`` (the first of that title, as ChatMD's
+        buttons reach). False if it already has it (accents and case aside); KeyError if
+        there is no such response. The response is then written anew on export."""
+        from socle.chatmd._js import normalize_text
+
+        response = self.response(title)
+        if response is None:
+            raise KeyError(title)
+        keyword = " ".join(keyword.split())
+        if not keyword or normalize_text(keyword) in {normalize_text(k) for k in response.keywords}:
+            return False
+        response.keywords.append(keyword)
+        return True
+
     def broken_choices(self) -> list[tuple[str, Choice]]:
         """(where, choice) for every button whose target is no response title."""
         titles = {r.title for r in self.responses}

