@@ -187,7 +187,7 @@ def top1(x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray) -> flo
 def rescore(item: Item) -> None:
     """Ranker probabilities and confidence with the code's current constants."""
     ev = item.ev
-    if ev is None or not ev.units:
+    if ev is None or not ev.units or item.history:
         return
     ev.unit_scores = extract.scores(extract.features(ev.query, ev.units, ev.dense))
     ev.features = evidence_features(ev.query, ev.passages, ev.document, ev.units, ev.dense, ev.unit_scores)
@@ -248,6 +248,9 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     cache = args.dir / "answers-evidence.pkl"
     items = pickle.loads(cache.read_bytes()) if cache.exists() else load_items()
+    for i in items:  # follow-ups are weighed with the conversation by Answerer.evidence itself
+        if i.history:  # (an ellipsis resolved, what was just said discounted): always gathered anew
+            i.ev = None
     if any(i.ev is None and i.kind != "greeting" for i in items):
         gather(items, args.dir)
         cache.write_bytes(pickle.dumps(items))

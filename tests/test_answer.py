@@ -274,3 +274,54 @@ def test_everyday_questions_quote_the_sentence_that_answers(demo_store, embedder
     answer = Answerer(Retriever(demo_store, embedder), embedder).answer("demo", question)
     assert answer.outcome in ("answer", "possible"), (answer.confidence, answer.text)
     assert expected in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "previous", "resolved"),
+    [
+        (
+            "Et pour un stagiaire de troisième ?",
+            "Quelle est la durée du stage pour un stagiaire de seconde au lycée ?",
+            "Quelle est la durée du stage pour un stagiaire de troisième au lycée ?",
+        ),
+        (
+            "Et à la piscine ?",
+            "Faut-il un certificat médical à la salle de sport ?",
+            "Faut-il un certificat médical à la piscine ?",
+        ),
+        ("Et en juin ?", "Quels sont les horaires en juillet ?", None),  # a lone preposition anchors nothing
+        (
+            "Mais pour un contrat à durée déterminée ?",
+            "Quel est le préavis pour un contrat à durée indéterminée ?",
+            "Quel est le préavis pour un contrat à durée déterminée ?",
+        ),
+        ("Et le dimanche ?", "Quels sont les horaires de la piscine ?", None),  # nothing repeated
+        ("Et pour la cantine ?", "Quel est le tarif pour la cantine ?", None),  # nothing new
+    ],
+)
+def test_an_elliptical_follow_up_replaces_the_constituent_it_repeats(
+    follow_up: str, previous: str, resolved: str | None
+) -> None:
+    from socle.answer import _resolve_ellipsis
+
+    assert _resolve_ellipsis(follow_up, previous) == resolved
+
+
+def test_a_follow_up_is_not_answered_with_what_was_just_said(demo_store, embedder) -> None:  # type: ignore[no-untyped-def]
+    answerer = Answerer(Retriever(demo_store, embedder), embedder)
+    first = answerer.answer("demo", "Quel est le tarif plein au musée ?")
+    assert "6 euros" in first.text
+    follow = answerer.answer("demo", "Et le tarif réduit ?", history=[(first.question, first.text)])
+    assert "3 euros" in follow.text and "6 euros" not in follow.text, follow.text
+
+
+def test_contact_questions_want_an_address_or_a_number_and_house_numbers_are_no_quantity() -> None:
+    from socle.extract import _has, question_type
+
+    assert question_type("Quel est le courriel du secrétariat ?") == "contact"
+    assert question_type("Comment joindre le service des sports ?") == "contact"
+    assert _has("contact", "Écrivez à sports@ville.example pour réserver.")
+    assert _has("contact", "Standard : 03 20 00 00 00.")
+    assert not _has("contact", "Le service des sports réserve les créneaux.")
+    assert not _has("quantity", "Le gymnase, 12 avenue Jean Jaurès, 59000 Lille, ouvre à tous.")
+    assert _has("quantity", "Chaque adhérent réserve au plus 3 créneaux.")

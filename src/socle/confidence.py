@@ -63,6 +63,7 @@ def evidence_features(
     margin = top.score - runner_up.score if runner_up is not None else MARGIN_CAP
     dense_margin = (top.dense_score or 0.0) - (runner_up.dense_score or 0.0) if runner_up else DENSE_MARGIN_CAP
     context = " ".join([top.document_title, *(h for p in document for h in p.headings), *(p.text for p in document)])
+    context = f"{context} {extract.contact_words(context)}"  # « mail » is found in an e-mail address
     coverage = len(terms & set(analyse(context))) / len(terms) if terms else 0.0
     best = int(np.argmax(probabilities)) if len(probabilities) else -1
     return (

@@ -37,7 +37,7 @@ from socle.chunk import split_sentences
 from socle.factcheck import facts
 from socle.models import Passage
 
-QuestionType = Literal["quantity", "time", "place", "person", "procedure", "yesno", "other"]
+QuestionType = Literal["contact", "quantity", "time", "place", "person", "procedure", "yesno", "other"]
 UnitKind = Literal["sentence", "row", "item", "lead_in"]
 
 TABLE_SEPARATOR = " | "
@@ -51,6 +51,13 @@ def fold(text: str) -> str:
 # Question types, matched on the folded question. Order matters: « combien de temps » is a
 # time question before it is a quantity question.
 _TYPES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
+    (  # asks for a way to reach someone: answered by an e-mail address or a phone number
+        "contact",
+        re.compile(
+            r"\b(e-?mails?|mails?|courriels?|adresse (electronique|mail|e-mail)|telephones?|tel|numero de telephone|"
+            r"joindre|contacter|appeler|ecrire a)\b"
+        ),
+    ),
     (
         "time",
         re.compile(
@@ -124,11 +131,38 @@ _STEP_VERB = re.compile(
 _PRICE = re.compile(r"\b(cout\w*|prix|tarifs?|payer|paye|payant|montant|gratuit\w*|frais|combien ca fait)\b")
 
 
+# Digits that are contact details, not quantities: a house number before its street type, a
+# postcode before its city, a French phone number. « Combien… ? » is not answered by them.
+_CONTACT_DIGITS = re.compile(
+    r"\b\d{1,4}(?:\s?(?:bis|ter|quater))?,?\s+(?=(?:rue|avenue|av\.|boulevard|bd|place|chemin|all[ée]e|impasse|quai|"
+    r"route|square|cours|passage|faubourg|rond-point|esplanade|parvis|promenade|voie|sentier|lieu-dit)\b)"
+    r"|\b\d{5}(?=\s+[^\W\d_])|(?:\+33\s?|\b0)\d(?:[\s.-]?\d{2}){4}\b",
+    re.IGNORECASE,
+)
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+33\s?|\b0)\d(?:[\s.-]?\d{2}){4}\b")
+
+
+def contact_words(text: str) -> str:
+    """The words a text answers without writing them: an e-mail address is a « mail »,
+    « courriel », « adresse électronique »; a phone number a « téléphone », « numéro »."""
+    words = []
+    if _EMAIL.search(text):
+        words.append("mail e-mail courriel adresse électronique")
+    if _PHONE.search(text):
+        words.append("téléphone tél numéro appeler")
+    return " ".join(words)
+
+
 def _has(kind: QuestionType, text: str, price: bool = False) -> bool:
     """Does ``text`` hold what a question of type ``kind`` asks for? ``price``: the question
     is about a price, which « gratuit » answers (« combien de livres » it does not)."""
     folded = fold(text)
-    found = {f.kind for f in facts(text)}
+    found = {f.kind for f in facts(_CONTACT_DIGITS.sub(" ", text) if kind == "quantity" else text)}
+    if kind == "contact":
+        return bool(_EMAIL.search(text) or _PHONE.search(text))
     if kind == "quantity":
         if price:
             return bool(found & {"amount", "number"}) or "gratuit" in folded
@@ -290,14 +324,15 @@ def features(question: str, candidates: Sequence[Unit], dense: np.ndarray) -> np
     rows = []
     for unit, cos in zip(candidates, dense, strict=True):
         has = _has(qtype, unit.reading, price) if qtype != "other" else False
+        reading = f"{unit.reading} {contact_words(unit.reading)}"
         rows.append(
             (
                 float(cos),
                 float(cos) - best_dense,
-                _coverage(terms, unit.reading),
-                _coverage(terms, f"{unit.context} {unit.reading}"),
+                _coverage(terms, reading),
+                _coverage(terms, f"{unit.context} {reading}"),
                 float(has),
-                float(qtype in ("quantity", "time") and not has),
+                float(qtype in ("quantity", "time", "contact") and not has),
                 float(unit.kind == "row"),
                 float(unit.kind == "lead_in"),
                 float(unit.text.rstrip()[-1:] not in ".!?:;…»)"),
