@@ -205,8 +205,8 @@ def test_privacy_counts_per_document(env: Env, embedder: Any, tmp_path: Path) ->
 
     note = tmp_path / "note-contact.txt"
     note.write_text(
-        "Note de service\n\nPour toute question sur la paie, écrivez à paie.rh@mairie-exemple.fr "
-        "ou appelez le 01 23 45 67 89 du lundi au vendredi.\n",
+        "Note de service\n\nPour toute question sur votre paie, écrivez à votre gestionnaire, "
+        "Mme Claire Dumas (claire.dumas@mairie-exemple.fr), ou appelez-la au 06 23 45 67 89.\n",
         encoding="utf-8",
     )
     assert not ingest(env.service.store, embedder, "rh", [note]).failed
@@ -215,7 +215,7 @@ def test_privacy_counts_per_document(env: Env, embedder: Any, tmp_path: Path) ->
     page = client.get("/collections/rh/documents")
     assert page.status_code == 200
     assert "1 adresse électronique" in page.text and "1 numéro de téléphone" in page.text
-    assert "paie.rh@mairie-exemple.fr" not in page.text and "01 23 45 67 89" not in page.text
+    assert "claire.dumas@mairie-exemple.fr" not in page.text and "06 23 45 67 89" not in page.text
     assert "anonymisation" in page.text and str(tmp_path) not in page.text
 
 

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -118,6 +118,8 @@ class Answer:
     ai_generated: bool = True  # False for a response written by a person (a ChatMD chatbot's)
     choices: list[dict[str, str]] = field(default_factory=list)  # buttons offered next (ChatMD)
     response_title: str | None = None  # the ChatMD response given, if any
+    # How a ChatMD chatbot chose (decision: response | choices | fallback, margin, suggestions)
+    chatmd: dict[str, Any] = field(default_factory=dict)
     tentative: bool = False  # a « réponse possible »: the best passage, to be checked by the reader
     next_step: str = ""  # on abstention: what the assistant's owner tells the reader to do next
     conversation_id: int | None = None  # the service's conversation this answer belongs to
@@ -214,6 +216,7 @@ class Evidence:
     unit_scores: np.ndarray  # the sentence ranker's probability for each unit
     features: tuple[float, ...]  # socle.confidence.FEATURES
     confidence: float
+    focus: str = ""  # what the sentences were weighed against (a follow-up resolved), if not query
 
 
 class Answerer:
@@ -273,17 +276,37 @@ class Answerer:
         # runner-up document were the main source of wrong citations.
         document = [p for p in safe if p.document_key == safe[0].document_key] if safe else []
         candidates = units(document)
-        if candidates and self.embedder is not None:
+        # The sentences are weighed against what the question means: an elliptical follow-up
+        # resolved against the previous question ("Et pour un agent à 80 % ?" stands for the
+        # previous question about 80 %, not about full time), else what was searched.
+        plain = _PSEUDONYM.sub(" ", question)
+        focus = _focus_query(plain, history)
+        dense, probabilities = self._weigh(focus, candidates)
+        if history and candidates and _is_follow_up(plain):
+            # A follow-up asks for something the previous answer did not say: a sentence it
+            # already quoted is quoted again only on the strength of the follow-up's own
+            # words, never on the previous question's.
+            said = " ".join(history[-1][1].split())
+            again = [n for n, u in enumerate(candidates) if " ".join(u.text.split()) in said]
+            if again:
+                alone_dense, alone = self._weigh(plain, candidates)
+                dense[again], probabilities[again] = alone_dense[again], alone[again]
+        if not safe:
+            return Evidence(query, passages, [], [], dense, probabilities, (), 0.0, focus)
+        feats = conf_model.evidence_features(focus, safe, document, candidates, dense, probabilities)
+        level = 1.0 if correction is not None else conf_model.probability(feats)
+        return Evidence(query, passages, document, candidates, dense, probabilities, feats, level, focus)
+
+    def _weigh(self, query: str, candidates: list[Unit]) -> tuple[np.ndarray, np.ndarray]:
+        """The cosine of ``query`` and each candidate, and the ranker's probability for each."""
+        if not candidates:
+            return np.zeros(0), np.zeros(0)
+        if self.embedder is not None:
             q = self.embedder.embed_query(query)
             dense = _sentence_vectors(self.embedder, [u.reading for u in candidates]) @ q
         else:
             dense = np.zeros(len(candidates))
-        probabilities = unit_scores(unit_features(query, candidates, dense)) if candidates else np.zeros(0)
-        if not safe:
-            return Evidence(query, passages, [], [], dense, probabilities, (), 0.0)
-        feats = conf_model.evidence_features(query, safe, document, candidates, dense, probabilities)
-        level = 1.0 if correction is not None else conf_model.probability(feats)
-        return Evidence(query, passages, document, candidates, dense, probabilities, feats, level)
+        return dense, unit_scores(unit_features(query, candidates, dense))
 
     def answer(
         self,
@@ -323,12 +346,12 @@ class Answerer:
                 text, citations, abstained, mode = ABSTENTION_MESSAGE, [], True, "extractive"
             elif ev.confidence < self.threshold:
                 # Something relevant, not enough to be sure: the best passage, to be checked.
-                text, citations = self._extractive(ev.query, ev)
+                text, citations = self._extractive(ev.focus or ev.query, ev)
                 abstained, mode, tentative = not citations, "extractive", True
                 if citations:
                     text = f"{POSSIBLE_NOTICE} : {text}"
             elif self.generator is None:
-                text, citations = self._extractive(ev.query, ev)
+                text, citations = self._extractive(ev.focus or ev.query, ev)
                 abstained, mode = not citations, "extractive"
             else:
                 try:
@@ -344,10 +367,15 @@ class Answerer:
                     warnings.append(f"{exc} Réponse par citation directe des sources.")
                     abstained = False
                 if not abstained and not citations:
-                    text, citations = self._extractive(ev.query, ev)
+                    text, citations = self._extractive(ev.focus or ev.query, ev)
                     abstained, mode = not citations, "extractive"
             if abstained:
                 text, tentative = ABSTENTION_MESSAGE, False
+            elif citations and (store := getattr(self.retriever, "store", None)) is not None:
+                from socle.ocr import quoted_ocr_notice  # quoting a scan read by OCR: said so
+
+                if notice := quoted_ocr_notice(store, citations):
+                    warnings.append(notice)
         return Answer(
             question=question,
             collection=",".join(collections),
@@ -565,12 +593,106 @@ _ANAPHORA = frozenset(
 )
 
 
+def _is_follow_up(question: str) -> bool:
+    words = re.findall(r"\w+", question.lower())
+    return len(analyse(question)) <= 4 or any(w in _ANAPHORA for w in words[:4])
+
+
 def _retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     """In a conversation, a short or anaphoric follow-up ("Et pour un agent à temps partiel ?")
     is searched together with the previous question."""
-    if not history:
-        return question
-    words = re.findall(r"\w+", question.lower())
-    if len(analyse(question)) <= 4 or any(w in _ANAPHORA for w in words[:4]):
+    if history and _is_follow_up(question):
         return f"{history[-1][0]} {question}"
     return question
+
+
+# A follow-up opens with a connector that carries no content ("Et pour…", "Mais si…").
+_CONNECTOR = re.compile(r"^\s*(?:et|mais|alors|ok|d'accord|puis|sinon)\b[\s,]*", re.IGNORECASE)
+_WORD = re.compile(r"\w+(?:['’]\w+)?|%|€")
+# Where a constituent of the previous question ends: punctuation, or a word that opens another one.
+_CONSTITUENT_END = frozenset(
+    [
+        "en",
+        "au",
+        "aux",
+        "pour",
+        "dans",
+        "avec",
+        "sans",
+        "sur",
+        "sous",
+        "par",
+        "chez",
+        "depuis",
+        "pendant",
+        "avant",
+        "après",
+        "entre",
+        "et",
+        "ou",
+        "mais",
+        "si",
+        "quand",
+        "lorsque",
+    ]
+)
+
+
+def _resolve_ellipsis(question: str, previous: str) -> str | None:
+    """The question an elliptical follow-up stands for, by parallel structure.
+
+    "Et pour un agent à 80 % ?" after "Combien de jours pour un agent à temps complet ?" repeats
+    part of the previous question ("un agent à") and changes what follows it: the follow-up
+    means the previous question with that constituent replaced ("Combien de jours pour un
+    agent à 80 % ?"). The repeated part (the anchor) must hold a content word or be two
+    words long, so that a lone article or preposition does not anchor anything; the replaced
+    constituent runs to the next punctuation or preposition. None when the follow-up does
+    not repeat part of the previous question, or adds nothing to it: the caller then falls
+    back on joining both questions.
+    """
+    body = _CONNECTOR.sub("", question).strip().rstrip("?!. ").strip()
+    follow = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(body)]
+    before = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(previous)]
+    if not follow or not before:
+        return None
+    lower_prev = [w.lower() for w, _, _ in before]
+    best: tuple[int, int, int] | None = None  # (anchor length, start in follow-up, start in previous)
+    for i in range(min(3, len(follow))):  # the anchor may follow a leading preposition ("pour")
+        for length in range(len(follow) - i - 1, 0, -1):  # something must remain to substitute
+            anchor = [w.lower() for w, _, _ in follow[i : i + length]]
+            if length < 2 and not analyse(" ".join(anchor)):
+                continue
+            for j in range(len(before) - length + 1):
+                if lower_prev[j : j + length] == anchor and (best is None or length > best[0]):
+                    best = (length, i, j)
+                    break
+            if best is not None and best[0] == length:
+                break
+    if best is None:
+        return None
+    length, i, j = best
+    tail_start = follow[i + length][1]
+    substitute = body[tail_start:].strip()
+    end = j + length  # the previous question's constituent after the anchor: [end, stop)
+    stop = end
+    while stop < len(before) and lower_prev[stop] not in _CONSTITUENT_END:
+        if stop > end and re.search(r"[,;:?!.]", previous[before[stop - 1][2] : before[stop][1]]):
+            break
+        stop += 1
+    if stop == end:
+        return None
+    head = previous[: before[end][1]]
+    rest = previous[before[stop - 1][2] :]
+    if substitute.lower() == previous[before[end][1] : before[stop - 1][2]].lower():
+        return None  # the follow-up repeats the previous question: nothing to substitute
+    return f"{head}{substitute}{rest}"
+
+
+def _focus_query(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """What the sentences of an answer are scored against: an elliptical follow-up resolved
+    against the previous question when its structure allows, else the retrieval query."""
+    if history and _is_follow_up(question):
+        resolved = _resolve_ellipsis(question, history[-1][0])
+        if resolved is not None:
+            return resolved
+    return _retrieval_query(question, history)

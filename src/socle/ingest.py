@@ -8,6 +8,7 @@ and skipped; the rest of the batch goes on.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from socle.embed import Embedder
 from socle.errors import ParseError
 from socle.indexing import annotate, collection_classifier, record_chunk_words
 from socle.models import Chunk, Document
+from socle.ocr import report_messages
 from socle.parse import is_supported, parse_path
 from socle.parse.socle_export import export_documents_file
 from socle.privacy.policy import DocumentPrivacy
@@ -36,6 +38,10 @@ class IngestReport:
     chunks: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, French message)
     skipped_files: int = 0  # unsupported files met while walking folders
+    # Ingested, with a caveat (source, French message): OCR pages read poorly, scanned pages
+    # left unread without Tesseract (socle.ocr).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    masked: Counter[str] = field(default_factory=Counter)  # personal data replaced, by type (socle.privacy)
 
 
 def iter_files(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
@@ -66,9 +72,13 @@ def parse_files(
         if on_file:
             on_file(path)
         try:
-            documents.extend(parse_path(path))
+            parsed = parse_path(path)
         except ParseError as exc:
             report.failed.append((str(path), str(exc)))
+            continue
+        documents.extend(parsed)
+        for doc in parsed:
+            report.warnings.extend((doc.source, f"{path} : {m}") for m in report_messages(doc.metadata))
     return documents
 
 
@@ -116,7 +126,7 @@ def iter_prepared(
         if old == privacy.content_hash(doc):
             report.unchanged += 1
             continue
-        doc = privacy.protect(doc)
+        doc = privacy.protect(doc, report.masked)
         chunks = chunk_document(doc, max_words)
         if not chunks:
             report.failed.append((doc.source, f"{doc.source} : aucun texte à indexer"))

@@ -77,7 +77,10 @@ def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: lis
     report = IngestReport()
     store.ensure_collection(collection, embedder.name)
     click.echo("Lecture des fichiers…", err=True)
-    documents = parse_files(paths, report)
+    from socle.ocr import page_progress
+
+    with page_progress(lambda done, total: click.echo(f"  OCR : page {done} sur {total}", err=True)):
+        documents = parse_files(paths, report)
     prepared = prepare_documents(store, collection, documents, report, settings.chunk_words)
     total = sum(len(p.chunks) for p in prepared)
     if total:
@@ -85,6 +88,8 @@ def _ingest_with_progress(store: Any, embedder: Any, collection: str, paths: lis
             index_prepared(store, embedder, collection, prepared, report, on_chunks=bar.update)
     for _source, message in report.failed:
         click.secho(f"Ignoré : {message}", fg="yellow", err=True)
+    for _source, message in report.warnings:  # ingested, with a caveat (OCR: socle.ocr)
+        click.secho(f"Attention : {message}", fg="yellow", err=True)
     return report
 
 
@@ -125,6 +130,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], collection: str, chunk_w
     )
     if report.skipped_files:
         click.echo(f"{report.skipped_files} fichier(s) d'un format non pris en charge ignoré(s).")
+    if report.masked:  # what this run replaced, by type (socle.privacy.labels)
+        from socle.privacy.labels import masked_line
+
+        click.echo(masked_line(report.masked, collection))
     if report.failed and not (report.added or report.updated or report.unchanged):
         ctx.exit(1)
 

@@ -9,10 +9,11 @@ memory for the caller, which stores it encrypted (``pseudonymise`` mode) or drop
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from socle.models import Block, Document
@@ -47,6 +48,59 @@ def normalise(kind: str, value: str) -> str:
     if kind in ("EMAIL", "ADRESSE"):
         return " ".join(_fold(value).replace(",", " ").split())
     return compact(value).upper()
+
+
+def _loose(value: str) -> str:
+    """Case-, accent-, whitespace- and punctuation-insensitive form (``@`` kept)."""
+    return re.sub(r"[^\w@]+|_", "", _fold(value))
+
+
+class AllowList:
+    """Texts a collection keeps in clear although the detector finds them (``socle privacy allow``).
+
+    A detection is kept when its text matches an entry whatever the case, accents, spacing and
+    punctuation; a phone number also in any formatting (« +33 1 99 00 12 34 » is
+    « 01 99 00 12 34 »), a name in any word order; an address also when one of the two holds
+    the other (the detector may take in or leave out the building or the city), provided the
+    shorter one is long enough to be an address, not a mere city name.
+    """
+
+    MIN_ADDRESS = 10  # characters of the loose form, for an address matched by inclusion
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self.entries = tuple(dict.fromkeys(e.strip() for e in entries if e and e.strip()))
+        self._loose = {_loose(e) for e in self.entries} - {""}
+        self._phones = {p for e in self.entries if len(p := normalise("TELEPHONE", e)) >= 8}
+        self._persons = {normalise("PERSONNE", e) for e in self.entries}
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def allows(self, kind: str, text: str) -> bool:
+        loose = _loose(text)
+        if not loose:
+            return False
+        if loose in self._loose:
+            return True
+        if kind == "TELEPHONE":
+            return normalise(kind, text) in self._phones
+        if kind == "PERSONNE":
+            return normalise(kind, text) in self._persons
+        if kind == "ADRESSE":
+            return any(
+                min(len(entry), len(loose)) >= self.MIN_ADDRESS and (entry in loose or loose in entry)
+                for entry in self._loose
+            )
+        return False
+
+    def keep(self, detections: Sequence[Detection]) -> list[Detection]:
+        """The detections that remain personal data (those not allowed)."""
+        return [d for d in detections if not self.allows(d.type, d.text)] if self else list(detections)
+
+    def digest(self) -> str:
+        """A short hash of the entries as they compare (part of a protected document's hash)."""
+        joined = "\n".join(sorted(self._loose | {f"tel:{p}" for p in self._phones}))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -123,11 +177,19 @@ def _textual(value: object) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(x, str) for x in value)
 
 
-def pseudonymise_document(document: Document, detector: Detector | None = None) -> DocumentResult:
+def pseudonymise_document(
+    document: Document,
+    detector: Detector | None = None,
+    *,
+    allow: AllowList | None = None,
+    keep_public_figures: bool = False,
+) -> DocumentResult:
     """The document with its title, blocks and textual metadata pseudonymised.
 
     Detection runs on the document text as a whole (blocks joined, as stored) and once on the
     title and each metadata string, so that one Pseudonymiser numbers the whole document.
+    ``allow`` (the collection's allow-list) and ``keep_public_figures`` (its cultural option)
+    keep some detections in clear.
     """
     detector = detector or get_detector()
     meta_keys = [k for k, value in document.metadata.items() if k not in TECHNICAL_METADATA and _textual(value)]
@@ -136,9 +198,15 @@ def pseudonymise_document(document: Document, detector: Detector | None = None) 
         value = document.metadata[k]
         meta_texts.extend([value] if isinstance(value, str) else value)
     body = document.text
-    found = detector.detect_many([document.title, body, *meta_texts])
+    found = detector.detect_many([document.title, body, *meta_texts], keep_public_figures=keep_public_figures)
+    if allow:
+        found = [allow.keep(ds) for ds in found]
     p = Pseudonymiser()
     title = p.apply(document.title, found[0])
+    if document.title and document.text.startswith(document.title):
+        # The title is the text's first line (a .txt, a heading): its mentions are counted once.
+        p.occurrences.subtract(Counter(d.type for d in found[0]))
+        p.occurrences = +p.occurrences
     blocks: list[Block] = []
     body_detections = found[1]
     for block, (start, end) in zip(document.blocks, document.block_offsets(), strict=True):
@@ -167,6 +235,7 @@ def reveal(text: str, mapping: dict[str, str]) -> str:
 
 
 __all__ = [
+    "AllowList",
     "DocumentResult",
     "PseudonymisedText",
     "Pseudonymiser",

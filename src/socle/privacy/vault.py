@@ -4,6 +4,11 @@ The key is a Fernet key (``socle privacy key`` makes one) given by the ``privacy
 setting or ``SOCLE_PRIVACY_KEY``. It is never stored nor logged: the store keeps only a
 short fingerprint, so that a collection refuses to mix mappings sealed with different keys.
 Losing the key makes the mappings unreadable for good; that is the point.
+
+A key is changed with :func:`reseal` (``socle privacy key rotate``, see
+:func:`socle.privacy.policy.rotate_key`): each mapping is decrypted with the old key and
+encrypted with the new one in memory (``MultiFernet.rotate``); nothing decrypted is written
+anywhere else, nor logged.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from socle.errors import ConfigError, SocleError
 
@@ -54,4 +59,21 @@ def unseal(token: bytes, key: str) -> dict[str, str]:
     return mapping
 
 
-__all__ = ["KeyMismatchError", "fingerprint", "new_key", "seal", "unseal"]
+def opens(token: bytes, key: str) -> bool:
+    """Whether ``key`` decrypts ``token`` (the value is not kept)."""
+    try:
+        _fernet(key).decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def reseal(token: bytes, old_key: str, new_key: str) -> bytes:
+    """``token`` encrypted with ``new_key`` instead (it may be sealed with either key)."""
+    try:
+        return MultiFernet([_fernet(new_key), _fernet(old_key)]).rotate(token)
+    except InvalidToken as exc:
+        raise KeyMismatchError("Ni l'ancienne ni la nouvelle clé ne déchiffrent cette correspondance.") from exc
+
+
+__all__ = ["KeyMismatchError", "fingerprint", "new_key", "opens", "reseal", "seal", "unseal"]

@@ -473,11 +473,15 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from socle.service.api import router as api_router
     from socle.service.web import router as web_router
     from socle.service.web_admin import router as web_admin_router
+    from socle.service.web_chatmd import router as web_chatmd_router
+    from socle.service.web_privacy import router as web_privacy_router
     from socle.service.web_review import router as web_review_router
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(web_chatmd_router)
     app.include_router(web_admin_router)
+    app.include_router(web_privacy_router)
     app.include_router(web_review_router)
     return app
 

@@ -33,12 +33,14 @@ from socle.footprint import FootprintModel, Meter
 from socle.ingest import IngestReport, index_prepared, iter_prepared, parse_files
 from socle.llm import Generator, OnToken, get_generator
 from socle.models import Passage
+from socle.ocr import page_progress
 from socle.rerank import get_reranker
 from socle.retrieve import Retriever
 from socle.service.auth import PermissionDenied, Principal
 from socle.service.chatmd_assistant import (
     ChatbotCache,
     Loaded,
+    choices_answer,
     fallback_answer,
     import_chatmd,
     initial_message,
@@ -111,14 +113,18 @@ class Service:
         self.question_filter: QuestionFilter = question_filter or self._privacy_filter
         # Ingestion is CPU-bound and the store has one writer: one job at a time, in order.
         self._ingestion = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-ingest")
+        # Uploads with scanned pages take minutes of OCR: they go through their own lane, so
+        # that a long scan never holds the other uploads (socle.ocr, docs/ocr.md).
+        self._scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-ocr")
         self._model_lock = threading.Lock()  # one generation at a time on a local model
         self.uploads = home_dir() / "uploads"
-        self.chatbots = ChatbotCache(self.embedder)
+        self.chatbots = ChatbotCache(self.embedder, self.retriever.reranker)
         self._refusals: dict[str | None, tuple[float, int]] = {}  # user -> (window start, refusals)
         self._refusals_lock = threading.Lock()
 
     def close(self) -> None:
         self._ingestion.shutdown(wait=True)
+        self._scans.shutdown(wait=True)
         self.store.close()
 
     # -- assistants --------------------------------------------------------------------------
@@ -304,15 +310,20 @@ class Service:
                 if answer is None:
                     raise NotFoundError(f"Le choix « {choice} » ne mène à aucune réponse de ce chatbot.")
                 return answer
-            match = loaded.matcher.match(question)
-            if match is None:
+            decision = loaded.matcher.decide(question)
+            if decision.kind == "fallback" or decision.best is None:
                 return None
+            match = decision.best
             # The teacher may have added documents beside the responses: when one of them
-            # matches the question better than the chosen response, answer from it instead.
+            # matches the question better than the best response, answer from it instead.
             top = self.retriever.search_many(assistant.collections, question, k=1)
             if top and not top[0].document_key.startswith("chatmd:") and (top[0].dense_score or 0) > match.similarity:
                 return None
-        return response_answer(loaded.chatbot, match.response.title, question, collection, meter, match.score)
+            if decision.kind == "choices":  # too close to decide: « Vouliez-vous dire… »
+                return choices_answer(loaded.chatbot, decision, question, collection, meter)
+        return response_answer(
+            loaded.chatbot, match.response.title, question, collection, meter, match.score, decision=decision
+        )
 
     def chatbot_intro(self, principal: Principal, name: str) -> dict[str, Any] | None:
         """The initial message and buttons of a ChatMD assistant (None for other assistants)."""
@@ -473,7 +484,11 @@ class Service:
                 f.write(data)
             path.chmod(0o600)  # a file uploaded again keeps no wider mode
         job = self.store.create_job(collection, principal.username, len(paths))
-        self._ingestion.submit(self._run_ingestion, principal, job, collection, [p for p, _ in paths])
+        from socle.parse import has_scanned_pages
+
+        saved = [p for p, _ in paths]
+        lane = self._scans if any(has_scanned_pages(p) for p in saved) else self._ingestion
+        lane.submit(self._run_ingestion, principal, job, collection, saved)
         return job
 
     def _run_ingestion(self, principal: Principal, job: int, collection: str, paths: list[Path]) -> None:
@@ -482,7 +497,12 @@ class Service:
         meter.__enter__()
         try:
             self.store.update_job(job, status="running", done=0)
-            documents = parse_files(paths, report)
+
+            def ocr_page(done: int, total: int) -> None:  # progress of a scan, page by page
+                self.store.update_job(job, status="running", done=0, report={"ocr_pages": done, "ocr_total": total})
+
+            with page_progress(ocr_page):
+                documents = parse_files(paths, report)
             folder = (self.uploads / collection).resolve()
             for doc in documents:
                 # Keys and sources relative to the collection's upload folder: no absolute
@@ -525,9 +545,80 @@ class Service:
             "unchanged": report.unchanged,
             "chunks": report.chunks,
             "failed": [{"source": Path(s).name, "message": _without_folder(m, self.uploads)} for s, m in report.failed],
+            "warnings": [  # ingested with a caveat: OCR read poorly, scanned pages left unread
+                {"source": Path(s).name, "message": _without_folder(m, self.uploads)} for s, m in report.warnings
+            ],
+            "privacy": dict(sorted(report.masked.items())),  # mentions masked by this job, by type
         }
         self.store.update_job(job, status=status, done=report.chunks, report=summary)
         self._audit(principal, "upload", collections=[collection], detail={"job": job, **summary})
+
+    # -- personal data (socle.privacy; docs/privacy.md) ---------------------------------------
+    def rereadable_documents(self, principal: Principal, collection: str) -> dict[str, Path]:
+        """The collection's documents whose uploaded file the service still keeps (they can be
+        processed again after an allow-list change); by document key."""
+        principal.require_edit(collection)
+        folder = (self.uploads / collection).resolve()
+        found = {}
+        for key in self.store.document_ids(collection):
+            path = (folder / key).resolve()
+            if path.is_relative_to(folder) and path.is_file():
+                found[key] = path
+        return found
+
+    def reprocess(self, principal: Principal, collection: str) -> int:
+        """Ingest the uploaded files of the collection's documents again (a background job, as
+        an upload): after a change of its allow-list, what it keeps in clear changes."""
+        paths = sorted(self.rereadable_documents(principal, collection).values())
+        if not paths:
+            raise SocleError(
+                "Le service ne conserve le fichier d'aucun document de cette collection : "
+                "remplacez les documents concernés (« Remplacer ») ou réingérez-les en ligne de commande."
+            )
+        job = self.store.create_job(collection, principal.username, len(paths))
+        self._audit(principal, "privacy_reprocess", collections=[collection], detail={"job": job, "files": len(paths)})
+        self._ingestion.submit(self._run_ingestion, principal, job, collection, paths)
+        return job
+
+    def allow_text(self, principal: Principal, collection: str, text: str, remove: bool = False) -> bool:
+        """Add ``text`` to (or remove it from) the collection's allow-list: kept in clear at the
+        next ingestion. Returns whether anything changed."""
+        from socle.privacy.policy import add_allowed, remove_allowed
+
+        principal.require_edit(collection)
+        self.store.collection_settings(collection)  # 404 for an unknown collection: none is created here
+        if remove:
+            changed = bool(entries := remove_allowed(self.store, collection, text))
+            detail: dict[str, Any] = {"entries": entries}
+        else:
+            changed = add_allowed(self.store, collection, text)
+            detail = {"entry": " ".join(text.split())}
+        if changed:
+            self._audit(
+                principal,
+                "privacy_allow_remove" if remove else "privacy_allow",
+                collections=[collection],
+                detail=detail,
+            )
+        return changed
+
+    def revealed_values(self, principal: Principal, collection: str, key: str) -> dict[str, str] | None:
+        """Pseudonym → original value of one document, for an administrator, when the collection
+        is in ``pseudonymise`` mode and the service has its key; None otherwise. Audited."""
+        from socle.privacy.policy import collection_mode, reveal_mapping
+
+        if not principal.is_admin or not self.settings.privacy_key:
+            return None
+        if collection_mode(self.store, collection, self.settings.privacy_mode) != "pseudonymise":
+            return None
+        try:
+            mapping = reveal_mapping(self.store, collection, key, self.settings.privacy_key)
+        except SocleError:
+            return None  # no mapping, or another key: the page shows pseudonyms only
+        self._audit(
+            principal, "privacy_reveal", collections=[collection], detail={"document": key, "values": len(mapping)}
+        )
+        return mapping
 
     def job(self, principal: Principal, job_id: int) -> dict[str, Any]:
         job = self.store.job(job_id)

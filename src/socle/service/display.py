@@ -81,6 +81,7 @@ def stored_extra(answer: Answer) -> dict[str, Any]:
         "html": str(render_markdown(answer.text)) if answer.mode == "chatmd" else None,
         "choices": answer.choices,
         "response_title": answer.response_title,
+        "chatmd": answer.chatmd or None,  # a ChatMD chatbot's decision: response, choices or fallback
         "tentative": answer.tentative,  # a « réponse possible », to be checked in the cited document
         "outcome": answer.outcome,  # answer | possible | abstain | courtesy
         "warnings": answer.warnings,

@@ -79,7 +79,14 @@ def render_document(
     mark = (debut, fin) if debut is not None and fin is not None and 0 <= debut < fin <= len(text) else None
     writer = _Writer(text, mark)
     body = writer.document(_pieces(text, doc.get("blocks")), str(doc.get("title") or ""))
-    return {"body": body, "cited": writer.marked, "retour": safe_return(retour)}
+    from socle.ocr import document_summary  # scanned pages read by OCR, flagged when read poorly
+
+    return {
+        "body": body,
+        "cited": writer.marked,
+        "retour": safe_return(retour),
+        "ocr": document_summary(doc.get("metadata")),
+    }
 
 
 def _pieces(text: str, layout: object) -> list[_Piece]:

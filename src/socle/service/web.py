@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() yields (fastapi.UploadFile subclasses it)
 
 from socle.errors import ConflictError, NotFoundError, SocleError
+from socle.privacy.labels import masked_summary
 from socle.service import french
 from socle.service.assistant_file import parse_assistant_markdown
 from socle.service.auth import PermissionDenied, Principal, authenticate_password, hash_api_key, new_session
@@ -113,7 +114,11 @@ def conversation_url(assistant: str, conversation: object) -> str:
 
 french.register(templates.env)
 templates.env.globals.update(
-    document_link=document_link, answer_html=answer_html, source_href=source_href, conversation_url=conversation_url
+    document_link=document_link,
+    answer_html=answer_html,
+    source_href=source_href,
+    conversation_url=conversation_url,
+    masked_summary=masked_summary,
 )
 
 

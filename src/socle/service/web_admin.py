@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from socle.errors import ConflictError, NotFoundError, SocleError
+from socle.privacy.labels import masked_summary
 from socle.service.auth import ROLE_NAMES, PermissionDenied, Principal, hash_password
 from socle.service.core import Service
 from socle.service.deps import check_csrf
@@ -35,24 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 MIN_PASSWORD = 10  # what socle.service.auth.hash_password enforces (it raises below that)
 ROLES = {role: ROLE_NAMES[role] for role in ("reader", "editor")}  # what a collection grants
-# What privacy protection replaces, in plain French (singular, plural); the same kinds as
-# socle.cli.privacy.TYPE_LABELS. Only counts are ever shown, never the values.
-PRIVACY_LABELS = {
-    "PERSONNE": ("nom de personne", "noms de personnes"),
-    "EMAIL": ("adresse électronique", "adresses électroniques"),
-    "TELEPHONE": ("numéro de téléphone", "numéros de téléphone"),
-    "ADRESSE": ("adresse postale", "adresses postales"),
-    "NIR": ("numéro de sécurité sociale", "numéros de sécurité sociale"),
-    "IBAN": ("IBAN", "IBAN"),
-    "BIC": ("BIC", "BIC"),
-    "SIRET": ("numéro SIRET", "numéros SIRET"),
-    "SIREN": ("numéro SIREN", "numéros SIREN"),
-    "PASSEPORT": ("numéro de passeport", "numéros de passeport"),
-    "CNI": ("numéro de carte d'identité", "numéros de carte d'identité"),
-    "DATE_NAISSANCE": ("date de naissance", "dates de naissance"),
-    "IMMATRICULATION": ("immatriculation", "immatriculations"),
-    "IP": ("adresse IP", "adresses IP"),
-}
 PRIVACY_MODES = {
     "anonymise": "anonymisation (irréversible)",
     "pseudonymise": "pseudonymisation (correspondances chiffrées)",
@@ -87,17 +70,6 @@ def display_name(key: str) -> str:
 def file_type(key: str) -> str:
     suffix = Path(display_name(key)).suffix.lower().lstrip(".")
     return FILE_TYPES.get(suffix, suffix.upper() or "—")
-
-
-def privacy_summary(counts: dict[str, Any]) -> list[str]:
-    """« 2 noms de personnes », « 1 adresse électronique »… from a privacy record's counts."""
-    found = []
-    for kind, count in sorted(counts.items(), key=lambda kv: (-int(kv[1].get("occurrences", 0)), kv[0])):
-        n = int(count.get("occurrences", 0))
-        if n:
-            singular, plural = PRIVACY_LABELS.get(kind, (kind.lower(), kind.lower()))
-            found.append(f"{n} {singular if n == 1 else plural}")
-    return found
 
 
 def _status(exc: SocleError) -> int:
@@ -318,6 +290,9 @@ def documents_page(
     documents = service.documents(principal, name)  # 403 without read rights, 404 if unknown
     ids = service.store.document_ids(name)
     privacy = {r["document"]: r for r in service.store.privacy_records(name)}
+    from socle.ocr import document_summary  # scanned documents: « OCR », pages read poorly
+
+    scans = {i: document_summary(m) for i, m in service.store.document_metadata(name).items()}
     wanted = fold(q.strip())
     rows = []
     for d in documents:
@@ -334,7 +309,8 @@ def documents_page(
                 "chunks": d["chunks"],
                 "link": document_link(name, document=ids.get(key)),
                 "privacy_mode": record["mode"] if record else None,
-                "privacy": privacy_summary(record["counts"]) if record else [],
+                "privacy": masked_summary(record["counts"]) if record else [],
+                "ocr": scans.get(ids.get(key, -1)),
             }
         )
     mode = service.store.collection_settings(name).get("privacy_mode")

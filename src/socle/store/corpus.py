@@ -632,5 +632,34 @@ class CorpusTables:
             value = conn.execute(sa.select(p.mapping).where(p.collection_id == cid, p.document_key == key)).scalar()
         return None if value is None else bytes(value)
 
+    def privacy_mappings(self, collection: str, after: str = "", limit: int = 100) -> list[tuple[str, bytes]]:
+        """Sealed mappings of the collection (removed documents' too), by key, ``limit`` at a
+        time after ``after``: what a key rotation re-seals, batch by batch."""
+        p = T.privacy_records.c
+        with self.db.read() as conn:
+            cid = self._collection_id(conn, collection)
+            rows = conn.execute(
+                sa.select(p.document_key, p.mapping)
+                .where(p.collection_id == cid, p.mapping.is_not(None), self._binary(p.document_key) > after)
+                .order_by(self._binary(p.document_key))
+                .limit(limit)
+            ).all()
+        return [(str(r[0]), bytes(r[1])) for r in rows]
+
+    def replace_privacy_mappings(self, collection: str, changes: Sequence[tuple[str, bytes, bytes]]) -> int:
+        """``(key, old, new)``: each mapping still equal to ``old`` becomes ``new``, in one
+        transaction; one re-written meanwhile (a new ingestion) is left alone. Returns how many."""
+        p = T.privacy_records.c
+        done = 0
+        with self.db.write() as conn:
+            cid = self._collection_id(conn, collection)
+            for key, old, new in changes:
+                done += conn.execute(
+                    T.privacy_records.update()
+                    .where(p.collection_id == cid, p.document_key == key, p.mapping == old)
+                    .values(mapping=new)
+                ).rowcount
+        return done
+
 
 __all__ = ["CorpusTables", "blocks_from_layout", "blocks_layout", "chunk_context", "now"]

@@ -285,6 +285,15 @@ class ServiceTables(CorpusTables):
         rows = self._rows(query.where(a.collection == collection) if collection else query)
         return [{**r._asdict(), "abstained": bool(r.abstained)} for r in rows]
 
+    def assistant_answers(self, assistant: str, limit: int = 500) -> list[dict[str, Any]]:
+        """An assistant's latest answers, newest first, with ``extra`` and the lowest rating
+        given to each (None when unrated): the ChatMD teacher's list reads them."""
+        a, f = T.answers.c, T.feedback.c
+        rating = sa.select(sa.func.min(f.rating)).where(f.answer_id == a.id).scalar_subquery()
+        query = sa.select(a.id, a.created_at, a.question, a.mode, a.abstained, a.extra, rating.label("rating"))
+        query = query.where(a.assistant == assistant).order_by(a.id.desc()).limit(limit)
+        return [r._asdict() for r in self._rows(query)]
+
     def answer(self, answer_id: int) -> dict[str, Any] | None:
         a = T.answers.c
         columns = [a[n] for n in _ANSWER if n != "confidence"]
