@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from socle.errors import ConfigError, ParseError
+from socle.parse._limits import _env_number
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -74,19 +75,6 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 # --------------------------------------------------------------------------- settings
-
-
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return float(default)
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise ConfigError(f"Valeur invalide pour {name} : {raw!r} (un nombre positif est attendu)") from None
-    if value < 0:
-        raise ConfigError(f"Valeur invalide pour {name} : {raw!r} (un nombre positif est attendu)")
-    return value
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,14 @@ ACTION_LABELS: dict[str, str] = {
     "user_revoke": "Retrait de droits",
     "key_add": "Création de clé d'API",
     "key_revoke": "Révocation de clé d'API",
+    "privacy_allow": "Ajout à la liste autorisée (données personnelles)",
+    "privacy_allow_remove": "Retrait de la liste autorisée (données personnelles)",
+    "privacy_culture": "Option culturelle (personnalités publiques)",
+    "privacy_key_rotate": "Rotation de la clé de pseudonymisation",
+    "privacy_reprocess": "Nouveau traitement des documents (données personnelles)",
+    "privacy_reveal": "Consultation de valeurs pseudonymisées",
+    "chatmd_review": "Consultation des questions à revoir (ChatMD)",
+    "chatmd_keyword": "Mot-clé ajouté à une réponse ChatMD",
 }
 
 
