@@ -445,8 +445,8 @@ def _rerank(reranker: Reranker, question: str, matches: list[ChatmdMatch]) -> li
     return [head[int(i)] for i in order] + matches[RERANK_RESPONSES:]
 
 
-def _response_text(r: Response, fields: Sequence[str] | None = None) -> str:
-    """What a model reads of a response: its title, headings, keywords and incoming button
-    labels (or only its keywords), then its text (no markup)."""
-    described = ", ".join(fields[1:]) if fields is not None else ", ".join(r.positive_keywords)
-    return (r.title + ". " + described + ". " + plain_text(r.content))[:MAX_CHARS]
+def _response_text(r: Response) -> str:
+    """What a model reads of a response: its title, keywords and text (no markup). Headings
+    and incoming labels are left to BM25 and the keywords: adding them here lost on both
+    question sets (docs/chatmd.md)."""
+    return (r.title + ". " + ", ".join(r.positive_keywords) + ". " + plain_text(r.content))[:MAX_CHARS]

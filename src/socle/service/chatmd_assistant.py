@@ -130,23 +130,33 @@ def response_answer(
     response = chatbot.response(title)
     if response is None:
         return None
-    text = display_markdown(chatbot, response.content)
+    return _authored(
+        question,
+        collection,
+        meter,
+        text=display_markdown(chatbot, response.content),
+        model="réponse rédigée par l'auteur du chatbot",
+        confidence=score,
+        choices=choices_of(chatbot, response.choices),
+        response_title=response.title,
+        chatmd=_decision_info(decision) if decision is not None else {"decision": "choice"},
+    )
+
+
+def _authored(question: str, collection: str, meter: Meter, **shown: Any) -> Answer:
+    """An answer written by the chatbot's author or picked among its responses: no model, no
+    citation, no AI mark; ``shown`` holds what differs (text, model, confidence, choices…)."""
     return Answer(
         question=question,
         collection=collection,
-        text=text,
         citations=[],
         abstained=False,
         mode="chatmd",
-        model="réponse rédigée par l'auteur du chatbot",
-        confidence=score,
         passages=[],
         footprint=meter.footprint(),
         ai_notice="",
         ai_generated=False,
-        choices=choices_of(chatbot, response.choices),
-        response_title=response.title,
-        chatmd=_decision_info(decision) if decision is not None else {"decision": "choice"},
+        **shown,
     )
 
 
@@ -155,19 +165,13 @@ DID_YOU_MEAN = "Vouliez-vous dire…"
 
 def choices_answer(chatbot: Chatbot, decision: ChatmdDecision, question: str, collection: str, meter: Meter) -> Answer:
     """« Vouliez-vous dire… » with the closest responses as buttons (each opens its response)."""
-    return Answer(
-        question=question,
-        collection=collection,
+    return _authored(
+        question,
+        collection,
+        meter,
         text=DID_YOU_MEAN,
-        citations=[],
-        abstained=False,
-        mode="chatmd",
         model="choix proposés par Socle parmi les réponses du chatbot",
         confidence=max(0.0, decision.margin),
-        passages=[],
-        footprint=meter.footprint(),
-        ai_notice="",
-        ai_generated=False,
         choices=[{"label": t, "target": t} for t in decision.titles],
         response_title=None,
         chatmd=_decision_info(decision),
