@@ -259,7 +259,14 @@ class Answerer:
         """Retrieve, keep the best document's passages, rank what could be quoted, and
         weigh the evidence (no model involved)."""
         warnings = [] if warnings is None else warnings
-        query = _retrieval_query(_PSEUDONYM.sub(" ", question), history)
+        plain = _PSEUDONYM.sub(" ", question)
+        follow_up = bool(history) and _is_follow_up(plain)
+        # A follow-up is searched together with the previous question ("Et pour un agent à
+        # temps partiel ?"); its sentences are weighed against what it means: resolved
+        # against the previous question when its structure allows ("Et pour un agent à
+        # 80 % ?" stands for the previous question about 80 %, not about full time).
+        query = f"{history[-1][0]} {plain}" if follow_up else plain
+        focus = (_resolve_ellipsis(plain, history[-1][0]) or query) if follow_up else query
         passages = self.retriever.search_many(list(collections), query, k=3, per_document=3)
         if getattr(self.retriever, "reranker", None) is None:
             passages = sorted(passages, key=lambda p: (-p.score, -p.chunk_score))
@@ -276,13 +283,8 @@ class Answerer:
         # runner-up document were the main source of wrong citations.
         document = [p for p in safe if p.document_key == safe[0].document_key] if safe else []
         candidates = units(document)
-        # The sentences are weighed against what the question means: an elliptical follow-up
-        # resolved against the previous question ("Et pour un agent à 80 % ?" stands for the
-        # previous question about 80 %, not about full time), else what was searched.
-        plain = _PSEUDONYM.sub(" ", question)
-        focus = _focus_query(plain, history)
         dense, probabilities = self._weigh(focus, candidates)
-        if history and candidates and _is_follow_up(plain):
+        if follow_up and candidates:
             # A follow-up asks for something the previous answer did not say: a sentence it
             # already quoted is quoted again only on the strength of the follow-up's own
             # words, never on the previous question's.
@@ -594,16 +596,9 @@ _ANAPHORA = frozenset(
 
 
 def _is_follow_up(question: str) -> bool:
+    """A short or anaphoric question, read with the previous one in a conversation."""
     words = re.findall(r"\w+", question.lower())
     return len(analyse(question)) <= 4 or any(w in _ANAPHORA for w in words[:4])
-
-
-def _retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """In a conversation, a short or anaphoric follow-up ("Et pour un agent à temps partiel ?")
-    is searched together with the previous question."""
-    if history and _is_follow_up(question):
-        return f"{history[-1][0]} {question}"
-    return question
 
 
 # A follow-up opens with a connector that carries no content ("Et pour…", "Mais si…").
@@ -686,13 +681,3 @@ def _resolve_ellipsis(question: str, previous: str) -> str | None:
     if substitute.lower() == previous[before[end][1] : before[stop - 1][2]].lower():
         return None  # the follow-up repeats the previous question: nothing to substitute
     return f"{head}{substitute}{rest}"
-
-
-def _focus_query(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """What the sentences of an answer are scored against: an elliptical follow-up resolved
-    against the previous question when its structure allows, else the retrieval query."""
-    if history and _is_follow_up(question):
-        resolved = _resolve_ellipsis(question, history[-1][0])
-        if resolved is not None:
-            return resolved
-    return _retrieval_query(question, history)
